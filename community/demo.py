@@ -1,0 +1,57 @@
+"""Demo accounts and the LEMS community for a fresh machine. Development only: the passwords
+are in the README, and `load_demo` refuses to run with DEBUG off unless told to."""
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from conditions.models import Condition
+
+from .models import Membership, Role, User
+
+STAFF = [
+    # email, display name, credentials, password, is_superuser
+    ("editor@diseasemaps.example", "Demo Editor", "", "editor-demo-2026", False),
+    (
+        "reviewer@diseasemaps.example",
+        "Demo Reviewer",
+        "MD, neurology (fictional demo account)",
+        "reviewer-demo-2026",
+        False,
+    ),
+    ("moderator@diseasemaps.example", "Demo Moderator", "", "moderator-demo-2026", False),
+    ("admin@diseasemaps.example", "Demo Admin", "", "admin-demo-2026", True),
+]
+MEMBER_PASSWORD = "member-demo-2026"
+LEMS_MEMBERS = 23  # "we have seen 23 members join our community" (the seed page)
+ROLE_CYCLE = [Role.PATIENT, Role.PATIENT, Role.CAREGIVER, Role.FAMILY, Role.PATIENT, Role.SUPPORTER, Role.CLINICIAN]
+
+
+def _account(email, display_name, password_hash, **extra):
+    user = User.objects.filter(email=email).first()
+    if user:
+        return user, 0
+    user = User(email=email, username=email.split("@")[0], display_name=display_name, password=password_hash, **extra)
+    user.save()
+    return user, 1
+
+
+@transaction.atomic
+def load_demo_community():
+    """Creates the demo staff and the 23 LEMS members; returns how many rows changed."""
+    changed = 0
+    for email, name, credentials, password, is_superuser in STAFF:
+        _, created = _account(
+            email, name, make_password(password),
+            credentials=credentials, is_staff=True, is_superuser=is_superuser,
+        )  # fmt: skip
+        changed += created
+    lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
+    member_hash = make_password(MEMBER_PASSWORD)  # hashed once: the 23 accounts share it
+    for n in range(1, LEMS_MEMBERS + 1):
+        user, created = _account(f"member{n:02}@diseasemaps.example", f"Member {n:02}", member_hash)
+        changed += created
+        _, created = Membership.objects.get_or_create(
+            user=user, condition=lems, defaults={"role": ROLE_CYCLE[n % len(ROLE_CYCLE)]}
+        )
+        changed += created
+    return changed

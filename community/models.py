@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from markdownx.models import MarkdownxField
+
+from conditions.markdown import render
+
+
+class MemberManager(UserManager):
+    def create_user(self, username=None, email=None, password=None, **extra_fields):
+        return super().create_user(username or email, email, password, **extra_fields)
+
+    def create_superuser(self, username=None, email=None, password=None, **extra_fields):
+        return super().create_superuser(username or email, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A member signs in with their e-mail address, which is never shown to anyone else."""
+
+    email = models.EmailField("e-mail address", unique=True)
+    display_name = models.CharField(
+        max_length=60, blank=True, help_text="Shown only where the member chooses to be named."
+    )
+    credentials = models.CharField(
+        max_length=200, blank=True, help_text="For medical reviewers: degrees and specialty, e.g. 'MD, neurologist'."
+    )
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+    objects = MemberManager()
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def public_name(self):
+        return self.display_name or "A member"
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    CAREGIVER = "caregiver", "Caregiver"
+    FAMILY = "family", "Family member"
+    CLINICIAN = "clinician", "Clinician"
+    SUPPORTER = "supporter", "Supporter"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def role_counts(self):
+        """{role: count} in one query."""
+        return dict(self.values_list("role").annotate(n=Count("id")).order_by())
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    condition = models.ForeignKey("conditions.Condition", models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role)
+    is_public = models.BooleanField(
+        default=False, help_text="Members are private unless they choose to be listed by display name."
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "condition"], name="community_membership_unique"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="community_membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.condition} as {self.get_role_display().lower()}"
+
+
+class StoryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a moderator"
+    APPROVED = "approved", "Published"
+    REJECTED = "rejected", "Not published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class StoryQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=StoryStatus.APPROVED)
+
+
+class Story(models.Model):
+    Status = StoryStatus
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="stories")
+    condition = models.ForeignKey("conditions.Condition", models.CASCADE, related_name="stories")
+    title = models.CharField(max_length=120)
+    body = MarkdownxField()
+    body_html = models.TextField(blank=True, editable=False)
+    role = models.CharField(max_length=20, choices=Role)
+    show_name = models.BooleanField(default=False, help_text="Anonymous unless the author chooses their display name.")
+    consent = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    rejection_reason = models.TextField(blank=True, help_text="The author sees this.")
+    moderator_edited = models.BooleanField(default=False, help_text="A moderator removed identifying details.")
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "stories"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=StoryStatus.values), name="community_story_status_valid"),
+        ]
+        indexes = [
+            # moderation queue, oldest first
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="community_story_pending"),
+            # approved stories of a condition, newest first (condition and community pages)
+            models.Index(fields=["condition", "status", "-created_at"], name="community_story_by_condition"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("community:detail", args=[self.condition.slug]) + f"#story-{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def byline(self):
+        if self.show_name and self.author and self.author.display_name:
+            return self.author.display_name
+        return f"Anonymous {self.get_role_display().lower()}"
+
+
+class StoryReport(models.Model):
+    story = models.ForeignKey(Story, models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "reporter"], name="community_storyreport_once_per_reader"),
+        ]
+
+    def __str__(self):
+        return f"Report on {self.story}"

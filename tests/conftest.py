@@ -1,0 +1,107 @@
+import datetime
+import itertools
+
+import pytest
+from django.core.management import call_command
+
+from community.models import Membership, Story, User
+from conditions.models import Condition, ConditionCode
+from conditions.services import review_sign_off
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The official code sets are loaded once per session (about 12 s), not once per test.
+    Tests that use `db` run inside a transaction, so they all see these rows."""
+    with django_db_blocker.unblock():
+        call_command("load_codesets", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):  # manifest storage needs collectstatic
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_condition(db):
+    def make(**fields):
+        n = next(_numbers)
+        defaults = {"name": f"Condition {n}", "slug": f"condition-{n}", "summary": "Short.", "status": "published"}
+        return Condition.objects.create(**(defaults | fields))
+
+    return make
+
+
+@pytest.fixture
+def add_code(db):
+    def add(condition, system, value, **fields):
+        code = ConditionCode(condition=condition, system=system, value=value, **fields)
+        code.full_clean()
+        code.save()
+        return code
+
+    return add
+
+
+@pytest.fixture
+def make_user(db):
+    def make(**fields):
+        n = next(_numbers)
+        defaults = {"email": f"user{n}@example.org", "username": f"user{n}", "display_name": f"User {n}"}
+        password = fields.pop("password", "a-long-test-password")
+        user = User(**(defaults | fields))
+        user.set_password(password)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user(display_name="Dr Ada Reviewer", credentials="MD, neurologist", is_staff=True)
+
+
+@pytest.fixture
+def make_review(db):
+    def make(condition, reviewer, **fields):
+        return review_sign_off(
+            condition=condition, reviewer=reviewer, **({"reviewed_on": datetime.date(2026, 11, 1)} | fields)
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_membership(make_user):
+    def make(condition, **fields):
+        user = fields.pop("user", None) or make_user()
+        return Membership.objects.create(user=user, condition=condition, **({"role": "patient"} | fields))
+
+    return make
+
+
+@pytest.fixture
+def make_story(make_user):
+    def make(condition, **fields):
+        author = fields.pop("author", None) or make_user()
+        defaults = {"title": "My story", "body": "It took *years*.", "role": "patient", "consent": True}
+        return Story.objects.create(author=author, condition=condition, **(defaults | fields))
+
+    return make

@@ -1,0 +1,49 @@
+"""Project-wide invariants: migrations match the models; every page has one h1 and a matching title."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.mark.django_db
+def test_no_pending_migrations():
+    # https://docs.djangoproject.com/en/5.2/ref/django-admin/#cmdoption-makemigrations-check
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+@pytest.fixture
+def site_pages(make_condition, add_code):
+    condition = make_condition(name="Marfan syndrome", slug="marfan-syndrome")
+    add_code(condition, "icd-10-cm", "Q87.40")
+    return [
+        "/",
+        "/conditions/",
+        "/conditions/?letter=M",
+        "/conditions/marfan-syndrome/",
+        "/conditions/marfan-syndrome/community/",
+        "/search/",
+        "/search/?q=marfan",
+        "/codes/icd-10-cm/Q87.40/",
+        "/codes/icd-9-cm/759.82/",
+        "/accounts/login/",
+    ]
+
+
+def test_every_page_has_one_h1_matching_its_title(client, site_pages):
+    for url in site_pages:
+        html = client.get(url).content.decode()
+        h1s = re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+        assert len(h1s) == 1, url
+        h1_text = re.sub(r"<[^>]+>", "", h1s[0]).split()
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert title.endswith(" – DiseaseMaps"), url
+        assert " ".join(h1_text) == title.removesuffix(" – DiseaseMaps"), url
+
+
+def test_every_form_is_csrf_protected(client, site_pages):
+    for url in site_pages:
+        html = client.get(url).content.decode()
+        for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>.*?</form>", html, re.S | re.I):
+            assert "csrfmiddlewaretoken" in form, url
