@@ -35,15 +35,15 @@ class Command(BaseCommand):
             for system, rows in sets.items():
                 ids[system] = self._load_system(system, rows)
             other = {codesystems.ICD10CM: codesystems.ICD9CM, codesystems.ICD9CM: codesystems.ICD10CM}
-            mappings = [
-                CodeMapping(
-                    source_id=ids[system][source],
-                    target_id=ids[other[system]][target],
-                    is_approximate=approximate,
-                    is_combination=combination,
-                )
+            # A pair can appear twice in the GEMs (once per scenario); keep one row per pair.
+            pairs = {
+                (ids[system][source], ids[other[system]][target]): (approximate, combination)
                 for system, source, target, approximate, combination in gems
                 if source in ids[system] and target in ids[other[system]]
+            }
+            mappings = [
+                CodeMapping(source_id=source, target_id=target, is_approximate=approx, is_combination=combination)
+                for (source, target), (approx, combination) in pairs.items()
             ]
             CodeMapping.objects.bulk_create(
                 mappings, batch_size=5000, update_conflicts=True, unique_fields=["source", "target"],
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 )
             self.stdout.write(
                 f"GEMs crosswalk: {len(mappings)} mappings between codes in these releases "
-                f"({len(gems) - len(mappings)} GEMs rows name a code retired since and were skipped)."
+                f"({len(gems) - len(mappings)} GEMs rows were repeats or named a code retired since)."
             )
             self.stdout.write(self.style.SUCCESS(f"Loaded the code sets in {time.monotonic() - started:.1f} s."))
 
