@@ -18,7 +18,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):  # manifest storage needs collectstatic
+def _test_settings(settings):
+    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
+    # manifest storage needs collectstatic
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -61,6 +61,7 @@ def site_url(tmp_path_factory):
     env = {
         **os.environ,
         "DEBUG": "false",
+        "HTTPS": "false",  # plain HTTP on loopback; everything else as in production
         "DATABASE_URL": _browser_database_url(tmp),
         "STATIC_ROOT": str(tmp / "static"),
         "SITE_URL": "",

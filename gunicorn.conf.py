@@ -1,0 +1,17 @@
+"""gunicorn settings; each can be overridden from the environment (GUNICORN_*) or the command line.
+Run: .venv/bin/gunicorn diseasemaps.wsgi"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20
+max_requests = 2000  # recycle workers now and then, bounding any slow leak
+max_requests_jitter = 200
+preload_app = True
+# Requests are logged by the application (JSON, with their time); gunicorn logs only errors.
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
