@@ -1,10 +1,13 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
 
 from . import codesystems
 from .markdown import render
@@ -14,6 +17,15 @@ class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
+
+
+# The editorial workflow: draft → in review → published. A reviewer's sign-off publishes a page in
+# review; an editor may take a page back to draft or review at any time.
+TRANSITIONS = {
+    Status.DRAFT: {Status.IN_REVIEW},
+    Status.IN_REVIEW: {Status.DRAFT, Status.PUBLISHED},
+    Status.PUBLISHED: {Status.DRAFT, Status.IN_REVIEW},
+}
 
 
 class Origin(models.TextChoices):
@@ -92,6 +104,33 @@ class ConditionQuerySet(models.QuerySet):
     def recently_reviewed(self):
         return self.published().exclude(last_reviewed_on=None).order_by("-last_reviewed_on", "name")
 
+    def with_review_state(self):
+        """Annotates the newest review's content version and next review date (two subqueries)."""
+        latest = Review.objects.filter(condition=OuterRef("pk")).order_by("-reviewed_on", "-id")
+        return self.annotate(
+            reviewed_version=Subquery(latest.values("content_version")[:1]),
+            next_review_on=Subquery(latest.values("next_review_on")[:1]),
+        )
+
+    def review_current(self):
+        return self.with_review_state().filter(reviewed_version=F("content_version"))
+
+    def changed_since_review(self):
+        """Signed off once, edited since: the public page says so until a reviewer signs it off again."""
+        return self.with_review_state().exclude(reviewed_version=None).exclude(reviewed_version=F("content_version"))
+
+    def never_reviewed(self):
+        return self.with_review_state().filter(reviewed_version=None)
+
+    def review_due(self, *, within_days=30, today=None):
+        """Next review falls between today and `within_days` from now."""
+        today = today or timezone.localdate()
+        end = today + datetime.timedelta(days=within_days)
+        return self.with_review_state().filter(next_review_on__gte=today, next_review_on__lte=end)
+
+    def review_overdue(self, *, today=None):
+        return self.with_review_state().filter(next_review_on__lt=today or timezone.localdate())
+
 
 class Condition(models.Model):
     # The fields a medical reviewer signs off; editing one after sign-off needs a new review.
@@ -134,9 +173,12 @@ class Condition(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     objects = ConditionQuerySet.as_manager()
+    # Every saved version, with who saved it; `rendered` is derived from the text, so not kept.
+    history = HistoricalRecords(excluded_fields=["rendered"])
 
     class Meta:
         ordering = ["name"]
+        permissions = [("sign_off_condition", "Can sign off a page as its medical reviewer")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="conditions_condition_status_valid"),
         ]
@@ -152,15 +194,60 @@ class Condition(models.Model):
         return reverse("conditions:detail", args=[self.slug])
 
     def save(self, *args, **kwargs):
-        if self.pk and self._medical_fields_changed():
-            self.content_version += 1
+        # The version counts from the stored row, not from this instance, so a stale or restored
+        # instance can never reuse a version number a review has already signed off.
+        stored = self._stored()
+        if stored is not None:
+            self.content_version = self._next_version(stored)
         self.rendered = {field: render(getattr(self, field)) for field in self.MEDICAL_FIELDS}
         super().save(*args, **kwargs)
 
-    def _medical_fields_changed(self):
-        """Queries the stored row once."""
-        stored = Condition.objects.filter(pk=self.pk).values(*self.MEDICAL_FIELDS).first()
-        return stored is not None and any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
+    def _stored(self):
+        """The saved row's workflow fields and medical text, or None for a new page. Queries once."""
+        if self.pk is None:
+            return None
+        fields = ["status", "origin", "content_version", *self.MEDICAL_FIELDS]
+        return Condition.objects.filter(pk=self.pk).values(*fields).first()
+
+    def _next_version(self, stored):
+        changed = any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
+        return stored["content_version"] + 1 if changed else stored["content_version"]
+
+    def medical_fields_changed(self):
+        """True when this instance's medical text differs from the saved row. Queries once."""
+        stored = self._stored()
+        return stored is not None and self._next_version(stored) != stored["content_version"]
+
+    def clean(self):
+        """The editorial workflow, for the admin, imports and the shell alike.
+
+        Status moves draft → in review → published (TRANSITIONS). An editorial page is published
+        only with a current sign-off: the newest review covers the version this save produces.
+        Demo and catalogue pages are published by their loaders and labelled "not yet reviewed"
+        on the page; they become editorial when an editor changes their medical text or a
+        reviewer signs them off, and from then on the gate applies to them too."""
+        super().clean()
+        stored = self._stored()
+        if stored and stored["origin"] == Origin.EDITORIAL and self.origin != Origin.EDITORIAL:
+            raise ValidationError({"origin": "A page written or taken over by our editors stays editorial."})
+        old_status = stored["status"] if stored else None
+        if old_status and self.status != old_status and self.status not in TRANSITIONS.get(old_status, ()):
+            raise ValidationError(
+                {"status": f"A {Status(old_status).label.lower()} page cannot go straight to "
+                 f"{Status(self.status).label.lower()}: submit it for review first."}
+            )  # fmt: skip
+        if self.status != Status.PUBLISHED or self.origin != Origin.EDITORIAL:
+            return
+        # A page already live as editorial stays live when edited; it shows "Changed since review".
+        if stored and old_status == Status.PUBLISHED and stored["origin"] == Origin.EDITORIAL:
+            return
+        version = self._next_version(stored) if stored else self.content_version
+        latest = self.reviews.order_by("-reviewed_on", "-id").first() if self.pk else None
+        if latest is None or latest.content_version != version:
+            raise ValidationError(
+                {"status": "This page can be published only after a medical reviewer signs off this version. "
+                 "Submit it for review instead."}
+            )  # fmt: skip
 
     @property
     def title(self):
@@ -179,10 +266,25 @@ class Condition(models.Model):
         review = review or self.latest_review()
         return review is not None and review.content_version == self.content_version
 
+    @property
+    def review_state(self):
+        """One of REVIEW_STATES, from with_review_state()'s annotations (no query)."""
+        if self.reviewed_version is None:
+            return "never"
+        if self.reviewed_version != self.content_version:
+            return "changed"
+        today = timezone.localdate()
+        if self.next_review_on < today:
+            return "overdue"
+        if self.next_review_on <= today + datetime.timedelta(days=30):
+            return "due"
+        return "current"
+
 
 class Synonym(models.Model):
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="synonyms")
     name = models.CharField(max_length=200)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -214,6 +316,7 @@ class ConditionCode(models.Model):
     note = models.CharField(
         max_length=500, blank=True, help_text="When to use it, e.g. 'code first the underlying neoplasm'."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["system", "role", "value"]
@@ -284,6 +387,7 @@ class Reference(models.Model):
     url = models.URLField(max_length=500, blank=True)
     published = models.CharField(max_length=40, blank=True, help_text="Year or date as the source gives it.")
     order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
