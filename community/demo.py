@@ -2,8 +2,10 @@
 are in the README, and `load_demo` refuses to run with DEBUG off unless told to."""
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from conditions import roles
 from conditions.models import Condition
 
 from .models import Membership, Role, User
@@ -21,6 +23,11 @@ STAFF = [
     ("moderator@diseasemaps.example", "Demo Moderator", "", "moderator-demo-2026", False),
     ("admin@diseasemaps.example", "Demo Admin", "", "admin-demo-2026", True),
 ]
+STAFF_ROLES = {  # the group each demo staff account works in (setup_roles creates them)
+    "editor@diseasemaps.example": roles.EDITOR,
+    "reviewer@diseasemaps.example": roles.REVIEWER,
+    "moderator@diseasemaps.example": roles.MODERATOR,
+}
 MEMBER_PASSWORD = "member-demo-2026"
 LEMS_MEMBERS = 23  # "we have seen 23 members join our community" (the seed page)
 ROLE_CYCLE = [Role.PATIENT, Role.PATIENT, Role.CAREGIVER, Role.FAMILY, Role.PATIENT, Role.SUPPORTER, Role.CLINICIAN]
@@ -39,12 +46,16 @@ def _account(email, display_name, password_hash, **extra):
 def load_demo_community():
     """Creates the demo staff and the 23 LEMS members; returns how many rows changed."""
     changed = 0
+    groups = {group.name: group for group in Group.objects.filter(name__in=STAFF_ROLES.values())}
     for email, name, credentials, password, is_superuser in STAFF:
-        _, created = _account(
+        user, created = _account(
             email, name, make_password(password),
             credentials=credentials, is_staff=True, is_superuser=is_superuser,
         )  # fmt: skip
         changed += created
+        if email in STAFF_ROLES and not user.groups.filter(name=STAFF_ROLES[email]).exists():
+            user.groups.add(groups[STAFF_ROLES[email]])
+            changed += 1
     lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
     member_hash = make_password(MEMBER_PASSWORD)  # hashed once: the 23 accounts share it
     for n in range(1, LEMS_MEMBERS + 1):

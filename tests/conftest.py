@@ -77,7 +77,11 @@ def make_user(db):
 
 @pytest.fixture
 def reviewer(make_user):
-    return make_user(display_name="Dr Ada Reviewer", credentials="MD, neurologist", is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    user = make_user(display_name="Dr Ada Reviewer", credentials="MD, neurologist", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="sign_off_condition"))  # what signing off needs
+    return user
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ class Command(BaseCommand):
             raise CommandError("load_demo creates accounts with published passwords; run it with DEBUG=true.")
         if not Code.objects.exists():
             call_command("load_codesets", verbosity=verbosity)
+        call_command("setup_roles", verbosity=0)  # the demo staff accounts join these groups
         changed = load_demo_conditions() + load_demo_community()
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {changed} rows created or changed."))
