@@ -99,6 +99,10 @@ class ConditionQuerySet(models.QuerySet):
             Prefetch("codes", queryset=ConditionCode.objects.select_related("code")),
             Prefetch("reviews", queryset=Review.objects.order_by("-reviewed_on", "-id")),
             Prefetch("related", queryset=Condition.objects.published().only("name", "slug", "acronym")),
+            Prefetch(
+                "signs",
+                queryset=ConditionSymptom.objects.select_related("symptom").order_by("frequency_rank", "symptom__name"),
+            ),
         )
 
     def recently_reviewed(self):
@@ -408,3 +412,54 @@ class SiteText(models.Model):
 
     def __str__(self):
         return self.get_key_display()
+
+
+class Symptom(models.Model):
+    """A sign or symptom: a term of the Human Phenotype Ontology (HPO)."""
+
+    hpo_id = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("conditions:symptom-detail", args=[self.slug])
+
+
+class ConditionSymptom(models.Model):
+    """A condition's sign, with how often it occurs, from the HPO disease annotations."""
+
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="signs")
+    symptom = models.ForeignKey(Symptom, models.CASCADE, related_name="condition_links")
+    frequency = models.CharField(max_length=80, blank=True)
+    frequency_rank = models.PositiveSmallIntegerField(default=5, help_text="0 always present … 5 not stated")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "symptom"], name="conditions_conditionsymptom_unique"),
+        ]
+        indexes = [
+            # "conditions with this symptom", most frequent first
+            models.Index(fields=["symptom", "frequency_rank"], name="conditions_symptom_conditions"),
+        ]
+
+    def __str__(self):
+        return f"{self.symptom} in {self.condition}"
+
+
+class SearchEntry(models.Model):
+    """What search reads for one published condition; rebuilt by conditions.search.refresh().
+    SQLite indexes it with FTS5, PostgreSQL with GIN full-text and trigram indexes (migration 0003)."""
+
+    condition = models.OneToOneField(Condition, models.CASCADE, primary_key=True, related_name="search_entry")
+    names = models.TextField(help_text="Name, abbreviation and other names, one per line.")
+    codes = models.TextField(blank=True)
+    symptoms = models.TextField(blank=True)
+
+    def __str__(self):
+        return self.names.split("\n", 1)[0]

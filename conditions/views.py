@@ -10,13 +10,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from . import codesystems
-from .models import Code, Condition, ConditionCode
+from . import search as condition_search
+from .pagecache import cache_for_readers
+from .models import Code, Condition, ConditionCode, Status, Symptom
 
 LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
 
 
 @require_GET
+@cache_for_readers
 def home(request):
     recently_reviewed = Condition.objects.recently_reviewed().only(
         "name", "slug", "acronym", "summary", "last_reviewed_on"
@@ -25,6 +28,7 @@ def home(request):
 
 
 @require_GET
+@cache_for_readers
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
     conditions = Condition.objects.published().only("name", "slug", "acronym")
@@ -43,6 +47,7 @@ def condition_list(request):
 
 
 @require_GET
+@cache_for_readers
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published().for_page(), slug=slug)
     review = condition.latest_review()
@@ -56,6 +61,7 @@ def condition_detail(request, slug):
         "fit_notes": _fit_notes(codes),
         "references": condition.references.all(),
         "related": condition.related.all(),
+        "signs": condition.signs.all(),
         "member_total": condition.memberships.count(),
         "stories": condition.stories.approved().select_related("author").order_by("-created_at")[:3],
         "canonical_url": settings.SITE_URL + condition.get_absolute_url(),
@@ -111,18 +117,55 @@ def _structured_data(condition, codes, review):
 
 
 @require_GET
+@cache_for_readers
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    conditions, code_hits = [], []
+    results, code_hits, title_codes = [], [], []
     if query:
         code_hits = _code_hits(query)
-        matched = Q(name__icontains=query) | Q(acronym__iexact=query) | Q(synonyms__name__icontains=query)
-        if code_hits:
-            matched |= Q(codes__code__in=code_hits) | Q(codes__code__mappings__target__in=code_hits)
-        conditions = list(
-            Condition.objects.published().filter(matched).distinct().only("name", "slug", "acronym", "summary")[:50]
+        hits = _code_carriers(code_hits) + condition_search.search(query)
+        conditions = (
+            Condition.objects.published()
+            .only("name", "slug", "acronym", "summary", "origin", "last_reviewed_on")
+            .in_bulk({hit.condition_id for hit in hits})
         )
-    return render(request, "conditions/search.html", {"query": query, "conditions": conditions, "code_hits": code_hits})
+        seen = set()
+        for hit in hits:
+            if hit.condition_id in conditions and hit.condition_id not in seen:
+                seen.add(hit.condition_id)
+                results.append((conditions[hit.condition_id], hit.reason))
+        results = results[: condition_search.MAX_RESULTS]
+        if not code_hits:
+            title_codes = list(Code.objects.filter(pk__in=condition_search.search_codes(query)).order_by("-system", "code"))
+    context = {"query": query, "results": results, "code_hits": code_hits, "title_codes": title_codes}
+    return render(request, "conditions/search.html", context)
+
+
+def _code_carriers(codes):
+    """Search hits for the published conditions that carry these codes, directly or through the GEMs."""
+    if not codes:
+        return []
+    direct = ConditionCode.objects.filter(code__in=codes).values_list("condition_id", "value")
+    crosswalked = ConditionCode.objects.filter(code__mappings__target__in=codes).values_list(
+        "condition_id", "code__mappings__target__code"
+    )
+    return [condition_search.Hit(cid, 0, 0, f"code {value}") for cid, value in direct] + [
+        condition_search.Hit(cid, 0, 1, f"code {value}, through the crosswalk") for cid, value in crosswalked
+    ]
+
+
+@require_GET
+def suggest(request):
+    """Autocomplete for the search box (JSON); the search page itself needs no JavaScript."""
+    query = request.GET.get("q", "").strip()[:100]
+    hits = condition_search.search(query, limit=8) if len(query) >= 2 else []
+    names = Condition.objects.published().only("name", "slug", "acronym").in_bulk([h.condition_id for h in hits])
+    suggestions = [
+        {"name": names[h.condition_id].title, "url": names[h.condition_id].get_absolute_url(), "reason": h.reason}
+        for h in hits
+        if h.condition_id in names
+    ]
+    return JsonResponse({"query": query, "suggestions": suggestions})
 
 
 def _code_hits(query):
@@ -168,6 +211,23 @@ def code_detail(request, system, code):
         "release": codesystems.RELEASES[system],
     }
     return render(request, "conditions/code_detail.html", context)
+
+
+SYMPTOM_PAGE_SIZE = 50
+
+
+@require_GET
+@cache_for_readers
+def symptom_detail(request, slug):
+    symptom = get_object_or_404(Symptom, slug=slug)
+    links = (
+        symptom.condition_links.filter(condition__status=Status.PUBLISHED)
+        .select_related("condition")
+        .only("frequency", "frequency_rank", "condition__name", "condition__slug", "condition__acronym")
+        .order_by("frequency_rank", "condition__name")
+    )
+    page = Paginator(links, SYMPTOM_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "conditions/symptom_detail.html", {"symptom": symptom, "page": page})
 
 
 @require_GET

