@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from markdownx.admin import MarkdownxModelAdmin
 
+from . import services
 from .models import Membership, Story, StoryReport, User
 
 
@@ -21,17 +24,168 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "condition"]
 
 
+class OpenReportsFilter(admin.SimpleListFilter):
+    title = "reports"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Has open reports"), ("none", "No open reports")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(open_reports__gt=0)
+        if self.value() == "none":
+            return queryset.filter(open_reports=0)
+        return queryset
+
+
+class StoryReportInline(admin.TabularInline):
+    model = StoryReport
+    fields = ["reason", "created_at", "resolved_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class StoryAdminForm(admin.ModelAdmin.form):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Story.Status.REJECTED and not (cleaned.get("rejection_reason") or "").strip():
+            self.add_error("rejection_reason", "Tell the author why the story was not published.")
+        return cleaned
+
+
 @admin.register(Story)
 class StoryAdmin(MarkdownxModelAdmin):
-    list_display = ["title", "condition", "status", "created_at"]
-    list_filter = ["status", "condition"]
+    """The moderation place: approve or reject one by one (status field) or in bulk (actions), edit
+    out identifying details (the author is told), see and settle readers' reports."""
+
+    form = StoryAdminForm
+    list_display = ["title", "condition", "status", "open_reports", "moderator_edited", "created_at"]
+    list_filter = ["status", OpenReportsFilter, "moderator_edited", "condition"]
     list_select_related = ["condition"]
     search_fields = ["title", "condition__name"]
-    raw_id_fields = ["author", "condition"]
-    readonly_fields = ["created_at", "moderated_by", "moderated_at"]
+    fieldsets = [
+        (None, {"fields": ["condition", "author", "role", "show_name", "consent", "created_at"]}),
+        (
+            "Story",
+            {
+                "fields": ["title", "body"],
+                "description": "Remove names, dates and places that could identify someone. Saving an edit "
+                "marks the story as edited by a moderator; the author sees that, with your note.",
+            },
+        ),
+        (
+            "Moderation",
+            {
+                "fields": [
+                    "status",
+                    "rejection_reason",
+                    "moderator_note",
+                    "moderator_edited",
+                    "moderated_by",
+                    "moderated_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "condition",
+        "author",
+        "consent",
+        "created_at",
+        "moderator_edited",
+        "moderated_by",
+        "moderated_at",
+    ]
+    inlines = [StoryReportInline]
+    actions = ["approve_selected", "reject_selected", "resolve_reports"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_open_reports()
+
+    @admin.display(ordering="open_reports", description="open reports")
+    def open_reports(self, story):
+        return story.open_reports
+
+    def has_add_permission(self, request):
+        return False  # stories come from members
+
+    def save_model(self, request, obj, form, change):
+        changed = set(form.changed_data)
+        if changed & {"title", "body"}:
+            services.story_moderator_edit(
+                story=obj, moderator=request.user, title=obj.title, body=obj.body, note=obj.moderator_note
+            )
+        else:
+            obj.save()
+        if "status" in changed and obj.status == Story.Status.APPROVED:
+            services.story_approve(story=obj, moderator=request.user)
+        elif "status" in changed and obj.status == Story.Status.REJECTED:
+            services.story_reject(story=obj, moderator=request.user, reason=obj.rejection_reason)
+
+    @admin.action(description="Approve selected stories")
+    def approve_selected(self, request, queryset):
+        stories = list(queryset.exclude(status=Story.Status.WITHDRAWN))
+        for story in stories:
+            services.story_approve(story=story, moderator=request.user)
+        self.message_user(request, f"Approved {len(stories)} {'story' if len(stories) == 1 else 'stories'}.")
+
+    @admin.action(description="Reject selected stories (asks for a reason)")
+    def reject_selected(self, request, queryset):
+        stories = list(queryset.exclude(status=Story.Status.WITHDRAWN).select_related("condition"))
+        reason = request.POST.get("rejection_reason", "").strip()
+        error = ""
+        if "apply" in request.POST:
+            try:
+                for story in stories:
+                    services.story_reject(story=story, moderator=request.user, reason=reason)
+            except ValidationError as e:
+                error = e.message_dict["rejection_reason"][0]
+            else:
+                self.message_user(request, f"Rejected {len(stories)} {'story' if len(stories) == 1 else 'stories'}.")
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject stories",
+            "opts": self.model._meta,
+            "stories": stories,
+            "reason": reason,
+            "error": error,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/community/story/reject_selected.html", context)
+
+    @admin.action(description="Mark reports on selected stories as dealt with")
+    def resolve_reports(self, request, queryset):
+        resolved = sum(services.story_reports_resolve(story=story) for story in queryset)
+        self.message_user(
+            request, f"{resolved} report{'' if resolved == 1 else 's'} marked as dealt with.", messages.SUCCESS
+        )
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Dealt with")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at=None)
+        if self.value() == "resolved":
+            return queryset.exclude(resolved_at=None)
+        return queryset
 
 
 @admin.register(StoryReport)
 class StoryReportAdmin(admin.ModelAdmin):
     list_display = ["story", "reason", "created_at", "resolved_at"]
+    list_filter = [OpenFilter]
+    list_select_related = ["story"]
     raw_id_fields = ["story", "reporter"]
+    readonly_fields = ["created_at"]

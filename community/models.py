@@ -67,6 +67,10 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "condition"], name="community_membership_unique"),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="community_membership_role_valid"),
         ]
+        indexes = [
+            # the members listed by display name on a community page
+            models.Index(fields=["condition"], condition=Q(is_public=True), name="community_membership_public"),
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.condition} as {self.get_role_display().lower()}"
@@ -83,6 +87,18 @@ class StoryQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=StoryStatus.APPROVED)
 
+    def pending(self):
+        """The moderation queue, oldest first."""
+        return self.filter(status=StoryStatus.PENDING).order_by("created_at")
+
+    def with_open_reports(self):
+        """Annotates `open_reports`: reports no moderator has resolved yet."""
+        return self.annotate(open_reports=Count("reports", filter=Q(reports__resolved_at=None)))
+
+    def reported(self):
+        """Stories with at least one unresolved report: they need a moderator's look."""
+        return self.filter(reports__resolved_at=None, reports__isnull=False).distinct()
+
 
 class Story(models.Model):
     Status = StoryStatus
@@ -98,6 +114,9 @@ class Story(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     rejection_reason = models.TextField(blank=True, help_text="The author sees this.")
     moderator_edited = models.BooleanField(default=False, help_text="A moderator removed identifying details.")
+    moderator_note = models.TextField(
+        blank=True, help_text="The author sees this: what you changed, e.g. 'Removed the hospital's name.'"
+    )
     moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -134,12 +153,18 @@ class Story(models.Model):
         return f"Anonymous {self.get_role_display().lower()}"
 
 
+class StoryReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at=None)
+
+
 class StoryReport(models.Model):
     story = models.ForeignKey(Story, models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
     reason = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    objects = StoryReportQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -1,12 +1,36 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from . import views
+from .forms import NewPasswordForm
 
 app_name = "community"
 urlpatterns = [
     path("conditions/<slug:slug>/community/", views.community_detail, name="detail"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("conditions/<slug:slug>/join/", views.join, name="join"),
+    path("conditions/<slug:slug>/leave/", views.leave, name="leave"),
+    path("conditions/<slug:slug>/stories/new/", views.story_new, name="story-new"),
+    path("conditions/<slug:slug>/stories/<int:pk>/edit/", views.story_edit, name="story-edit"),
+    path("conditions/<slug:slug>/stories/<int:pk>/withdraw/", views.story_withdraw, name="story-withdraw"),
+    path("conditions/<slug:slug>/stories/<int:pk>/report/", views.story_report, name="story-report"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/me/", views.me, name="me"),
+    path("accounts/me/export/", views.me_export, name="me-export"),
+    path("accounts/me/delete/", views.me_delete, name="me-delete"),
+    path("accounts/password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            form_class=NewPasswordForm, success_url=reverse_lazy("community:password-reset-complete")
+        ),
+        name="password-reset-confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
 ]

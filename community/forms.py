@@ -1,0 +1,182 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+
+from .models import Role, Story, StoryReport, User
+
+STORY_BODY_MAX = 10_000
+ROLE_ERROR = "Choose the role that describes you."
+
+
+class PlainLabels:
+    """Labels without Django's trailing colon, like the rest of the site."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class HoneypotMixin(PlainLabels, forms.Form):
+    """A field people never see (hidden by CSS, skipped by keyboard and screen readers); bots that
+    fill every field give themselves away."""
+
+    website = forms.CharField(required=False, label="Leave this field empty")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):  # shown above the form: the field itself is invisible
+            raise forms.ValidationError("This form could not be sent. Please try again.")
+        return cleaned
+
+
+class SignupForm(HoneypotMixin, forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=User._meta.get_field("email").max_length,
+        help_text="To log in and to reset your password. Nobody else ever sees it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=User._meta.get_field("display_name").max_length,
+        help_text="Shown only where you choose to be named, e.g. on a story. Not your full name if you'd rather not.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        help_text="At least 8 characters; not a common password and not only numbers.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
+    )
+    field_order = ["email", "display_name", "password", "website"]
+
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a display name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            candidate = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class LoginForm(PlainLabels, AuthenticationForm):
+    """E-mail addresses are stored in lower case; accept them typed in any case."""
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class HoneypotPasswordResetForm(HoneypotMixin, PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail address"
+
+
+class NewPasswordForm(PlainLabels, SetPasswordForm):
+    pass
+
+
+class JoinForm(PlainLabels, forms.Form):
+    role = forms.ChoiceField(
+        label="I am joining as a",
+        choices=Role.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": ROLE_ERROR, "invalid_choice": ROLE_ERROR},
+    )
+    is_public = forms.BooleanField(
+        label="List me by my display name on this community's page",
+        required=False,
+        help_text="Unticked, nobody can see that you are a member: the public sees only the count.",
+    )
+
+
+class StoryForm(HoneypotMixin, forms.ModelForm):
+    body = forms.CharField(
+        label="Your story",
+        max_length=STORY_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="Markdown: *italic*, **bold**, blank line for a new paragraph, - for a list. "
+        "Leave out names, dates and places that could identify someone.",
+    )
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": "Tick the box to agree, or your story cannot be shown."},
+    )
+
+    class Meta:
+        model = Story
+        fields = ["title", "body", "role", "show_name"]
+        labels = {"title": "Title", "role": "I am writing as a", "show_name": "Show my display name with the story"}
+        help_texts = {"show_name": "Unticked, the story is shown as by an anonymous member in the role you chose."}
+        error_messages = {"role": {"invalid_choice": ROLE_ERROR, "required": ROLE_ERROR}}
+
+    field_order = ["title", "body", "role", "show_name", "consent", "website"]
+
+    def __init__(self, *args, condition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices  # no empty "-------" choice
+        self.fields["role"].widget = forms.RadioSelect(choices=Role.choices)
+        self.fields["consent"].label = (
+            f"I agree that, once a moderator approves it, this story may be shown to anyone on the "
+            f"{condition.name} community page and condition page of DiseaseMaps."
+        )
+        self.fields["title"].error_messages["required"] = "Give your story a title."
+        self.fields["body"].error_messages["required"] = "Write your story before sending it."
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("Give your story a title.")
+        return title
+
+
+class StoryReportForm(HoneypotMixin, forms.ModelForm):
+    class Meta:
+        model = StoryReport
+        fields = ["reason"]
+        labels = {"reason": "What is wrong with this story?"}
+        help_texts = {"reason": "For example: it names a person, it gives medical advice, it is spam."}
+        widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"reason": {"required": "Tell the moderators what is wrong."}}
+
+    field_order = ["reason", "website"]
+
+
+class DeleteAccountForm(PlainLabels, forms.Form):
+    stories = forms.ChoiceField(
+        label="My stories",
+        choices=[
+            ("delete", "Delete my stories"),
+            ("keep", "Keep my stories on the site, anonymised (no name, no link to me)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happens to your stories."},
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To make sure it is you.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -1,0 +1,48 @@
+"""Rate limits on the actions abuse would repeat: sign-up, join/leave, story submission, reports.
+
+Counts live in Django's cache, so with a shared cache (Redis, Memcached) every server process
+counts against the same numbers; with the default per-process cache each process counts alone.
+Limits come from settings.COMMUNITY_RATE_LIMITS: {scope: {"user" | "ip": (attempts, seconds)}}."""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+MESSAGE = "You have done this too many times in a short while. Please wait a little and try again."
+
+
+def client_ip(request):
+    """The address the request came from. Behind a load balancer, configure it to set REMOTE_ADDR
+    (e.g. gunicorn --forwarded-allow-ips with a proxy-aware middleware); X-Forwarded-For is never
+    trusted here because any client can write it."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _count(key, window):
+    # add() is a no-op when the key exists; incr() is atomic in Redis and Memcached.
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add() and incr()
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def hit(request, scope):
+    """Counts one attempt at `scope` for the account and for the address; True when either is
+    now over its limit. Call it just before the action writes, after the form is valid."""
+    limits = settings.COMMUNITY_RATE_LIMITS.get(scope, {})
+    subjects = {"ip": client_ip(request)}
+    if request.user.is_authenticated:
+        subjects["user"] = str(request.user.pk)
+    over = False
+    for kind, (attempts, window) in limits.items():
+        if kind not in subjects:
+            continue
+        digest = hashlib.sha256(subjects[kind].encode()).hexdigest()[:24]
+        key = f"ratelimit:{scope}:{kind}:{digest}:{int(time.time() // window)}"
+        if _count(key, window) > attempts:
+            over = True
+    return over

@@ -1,0 +1,171 @@
+"""Actions on members, memberships and stories. Views, admin actions, the editorial dashboard and
+tests all call these, so each rule lives in one place."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Membership, Story, StoryReport, User
+
+DUPLICATE_EMAIL = "An account with this e-mail address already exists. Log in, or reset your password."
+
+
+def member_signup(*, email, password, display_name):
+    """Creates a member. Raises ValidationError({"email": ...}) if the address is taken, also when
+    two sign-ups with one address race each other (the unique constraint decides)."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": DUPLICATE_EMAIL})
+    # The username is never shown; a random one keeps the e-mail address out of it.
+    user = User(email=email, username=f"member-{secrets.token_hex(6)}", display_name=display_name)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"email": DUPLICATE_EMAIL}) from None
+    return user
+
+
+def membership_join(*, user, condition, role, is_public=False):
+    """Joins `user` to the community, or updates their role and listing if they are a member already.
+    Returns (membership, created). Safe under concurrent requests: the unique constraint keeps one row."""
+    return Membership.objects.update_or_create(
+        user=user, condition=condition, defaults={"role": role, "is_public": is_public}
+    )
+
+
+def membership_leave(*, user, condition):
+    """Returns True if the member left, False if they were not a member."""
+    deleted, _ = Membership.objects.filter(user=user, condition=condition).delete()
+    return bool(deleted)
+
+
+def story_submit(*, author, condition, title, body, role, show_name):
+    """A new story waits for a moderator."""
+    return Story.objects.create(
+        author=author, condition=condition, title=title, body=body, role=role, show_name=show_name, consent=True
+    )
+
+
+def story_update(*, story, title, body, role, show_name):
+    """The author's edit goes back to moderation, whatever the story's status was."""
+    story.title, story.body, story.role, story.show_name = title, body, role, show_name
+    story.status = Story.Status.PENDING
+    story.rejection_reason = ""
+    story.moderator_edited, story.moderator_note = False, ""
+    story.moderated_by, story.moderated_at = None, None
+    story.save()
+    return story
+
+
+def story_withdraw(*, story):
+    story.status = Story.Status.WITHDRAWN
+    story.save(update_fields=["status", "updated_at"])
+    return story
+
+
+def story_approve(*, story, moderator):
+    story.status = Story.Status.APPROVED
+    story.rejection_reason = ""
+    story.moderated_by, story.moderated_at = moderator, timezone.now()
+    story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])
+    return story
+
+
+@transaction.atomic
+def story_reject(*, story, moderator, reason):
+    """The author sees `reason` on their account page; open reports on the story are settled."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"rejection_reason": "Tell the author why the story was not published."})
+    story.status = Story.Status.REJECTED
+    story.rejection_reason = reason
+    story.moderated_by, story.moderated_at = moderator, timezone.now()
+    story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])
+    story_reports_resolve(story=story)
+    return story
+
+
+def story_moderator_edit(*, story, moderator, title, body, note=""):
+    """A moderator removed identifying details (names, dates, places); the author is shown that it
+    happened and the note."""
+    story.title, story.body = title, body
+    story.moderator_edited, story.moderator_note = True, note
+    story.moderated_by, story.moderated_at = moderator, timezone.now()
+    story.save()
+    return story
+
+
+def story_report(*, story, reporter, reason):
+    """Returns (report, created); a reader's second report of one story changes nothing."""
+    try:
+        with transaction.atomic():
+            return StoryReport.objects.create(story=story, reporter=reporter, reason=reason), True
+    except IntegrityError:
+        return StoryReport.objects.get(story=story, reporter=reporter), False
+
+
+def story_reports_resolve(*, story):
+    """Marks the story's open reports as dealt with; returns how many."""
+    return story.reports.open().update(resolved_at=timezone.now())
+
+
+def member_export(*, user):
+    """Everything DiseaseMaps holds about the member, as JSON-ready data."""
+    memberships = user.memberships.select_related("condition").order_by("condition__name")
+    stories = user.stories.select_related("condition").order_by("created_at")
+    reports = StoryReport.objects.filter(reporter=user).select_related("story").order_by("created_at")
+    return {
+        "account": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+        "memberships": [
+            {
+                "condition": m.condition.name,
+                "role": m.role,
+                "listed_by_display_name": m.is_public,
+                "joined_at": m.joined_at.isoformat(),
+            }
+            for m in memberships
+        ],
+        "stories": [
+            {
+                "condition": s.condition.name,
+                "title": s.title,
+                "body": s.body,
+                "role": s.role,
+                "shown_with_display_name": s.show_name,
+                "status": s.status,
+                "rejection_reason": s.rejection_reason,
+                "edited_by_moderator": s.moderator_edited,
+                "moderator_note": s.moderator_note,
+                "created_at": s.created_at.isoformat(),
+                "updated_at": s.updated_at.isoformat(),
+            }
+            for s in stories
+        ],
+        "reports": [
+            {"story": r.story.title, "reason": r.reason, "created_at": r.created_at.isoformat()} for r in reports
+        ],
+    }
+
+
+@transaction.atomic
+def member_delete(*, user, keep_stories):
+    """Deletes the account, its memberships and reports. With keep_stories the member's stories
+    stay, with no author and no name; otherwise they are deleted too."""
+    # One save per story rather than update(): save and delete signals keep cached pages current,
+    # and a member has few stories.
+    for story in Story.objects.filter(author=user):
+        if keep_stories:
+            story.author, story.show_name = None, False
+            story.save(update_fields=["author", "show_name", "updated_at"])
+        else:
+            story.delete()
+    user.delete()
