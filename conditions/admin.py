@@ -1,9 +1,81 @@
-from django.contrib import admin
-from django.core.cache import cache
-from markdownx.admin import MarkdownxModelAdmin
+import datetime
+import re
+from difflib import SequenceMatcher
+from itertools import chain
 
+from django import forms
+from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from markdownx.admin import MarkdownxModelAdmin
+from markdownx.models import MarkdownxField
+from markdownx.widgets import AdminMarkdownxWidget
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import codesystems
 from .context_processors import DISCLAIMER_CACHE_KEY
-from .models import Code, Condition, ConditionCode, Reference, Review, SiteText, Synonym
+from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
+from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
+
+SUBMIT_FOR_REVIEW = "_submit_for_review"  # the name of the "Save and submit for review" button
+DIFF_FIELDS = ["name", "slug", "acronym", "status", "origin", *Condition.MEDICAL_FIELDS]
+
+
+class MarkdownTextField(forms.CharField):
+    """Browsers send textarea lines with CRLF; stored text uses LF, so an untouched section stays
+    unchanged and does not start a new content version."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+class ConditionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Condition
+        fields = ["name", "slug", "acronym", "status", *Condition.MEDICAL_FIELDS, "related"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if SUBMIT_FOR_REVIEW in self.data:
+            cleaned["status"] = Status.IN_REVIEW
+        # An editor who changes demo or catalogue text takes the page over: it becomes editorial and
+        # the publish gate in Condition.clean() applies (model validation runs after this).
+        if self.instance.pk and self.instance.origin != Origin.EDITORIAL:
+            if set(self.changed_data) & set(Condition.MEDICAL_FIELDS):
+                self.instance.origin = Origin.EDITORIAL
+        return cleaned
+
+
+class ReviewStateFilter(admin.SimpleListFilter):
+    title = "review state"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [*REVIEW_STATES.items(), ("due_or_overdue", "Overdue or due in 30 days")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case "current":
+                return queryset.review_current()
+            case "changed":
+                return queryset.changed_since_review()
+            case "never":
+                return queryset.never_reviewed()
+            case "due":
+                return queryset.review_due(today=today)
+            case "overdue":
+                return queryset.review_overdue(today=today)
+            case "due_or_overdue":
+                return queryset.with_review_state().filter(next_review_on__lte=today + datetime.timedelta(days=30))
+        return queryset
 
 
 class SynonymInline(admin.TabularInline):
@@ -12,10 +84,16 @@ class SynonymInline(admin.TabularInline):
 
 
 class ConditionCodeInline(admin.TabularInline):
+    """ConditionCode.clean() normalises the typed code and checks it against the official set;
+    the script suggests official codes with their titles as the editor types."""
+
     model = ConditionCode
     extra = 0
     fields = ["system", "value", "official_title", "role", "fit", "note"]
     readonly_fields = ["official_title"]
+
+    class Media:
+        js = ["js/admin-code-suggest.js"]
 
     @admin.display(description="Official title")
     def official_title(self, obj):
@@ -28,13 +106,301 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Condition)
-class ConditionAdmin(MarkdownxModelAdmin):
-    list_display = ["name", "acronym", "status", "last_reviewed_on", "updated_at"]
-    list_filter = ["status", "origin"]
+class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+    form = ConditionAdminForm
+    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget, "form_class": MarkdownTextField}}
+    list_display = ["name", "acronym", "status", "review_state_badge", "last_reviewed_on", "next_review", "updated_at"]
+    list_filter = ["status", ReviewStateFilter, "origin"]
     search_fields = ["name", "acronym", "synonyms__name", "codes__value"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["related"]
+    autocomplete_fields = ["related"]  # thousands of catalogue pages: never one big select
+    readonly_fields = ["origin"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "acronym", "status", "origin"]}),
+        ("Short answer", {"fields": ["summary"]}),
+        ("Sections", {"fields": [field for field, _ in Condition.SECTIONS]}),
+        ("Related conditions", {"fields": ["related"]}),
+    ]
     inlines = [SynonymInline, ConditionCodeInline, ReferenceInline]
+    actions = ["submit_for_review_selected", "sign_off_selected"]
+    change_form_template = "admin/conditions/condition/change_form.html"
+    object_history_list_template = "admin/conditions/condition/history_list.html"
+
+    class Media:
+        css = {"all": ["css/admin-editorial.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_review_state()
+
+    def view_on_site(self, obj):
+        """Only a published page has a public address; the others would 404."""
+        return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
+
+    def has_sign_off_permission(self, request, obj=None):
+        return request.user.has_perm("conditions.sign_off_condition")
+
+    @admin.display(description="Review", ordering="reviewed_version")
+    def review_state_badge(self, obj):
+        return format_html('<span class="review-state review-state-{}">{}</span>', obj.review_state,
+                           REVIEW_STATES[obj.review_state])  # fmt: skip
+
+    @admin.display(description="Next review", ordering="next_review_on")
+    def next_review(self, obj):
+        return obj.next_review_on or "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Adds code matches typed in any form: g7081, G70.81 and 358.30 all find their pages."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        values = [value for _, value in codesystems.candidates(search_term)]
+        if values and codesystems.looks_like_code(search_term):
+            by_code = ConditionCode.objects.filter(value__in=values).values("condition_id")
+            found = queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=by_code))
+            may_have_duplicates = False
+        return found, may_have_duplicates
+
+    # --- the workflow on the change form -------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        condition = self.get_object(request, object_id)
+        context = {**(extra_context or {})}
+        if condition is not None:
+            context["workflow"] = self._workflow_panel(request, condition)
+            context["can_submit_for_review"] = (
+                self.has_change_permission(request, condition) and condition.status != Status.IN_REVIEW
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        context = {"can_submit_for_review": True, **(extra_context or {})}
+        return super().add_view(request, form_url, context)
+
+    def _workflow_panel(self, request, condition):
+        review = condition.reviews.order_by("-reviewed_on", "-id").first()
+        if review is None:
+            review_text = "never medically reviewed"
+        elif review.content_version == condition.content_version:
+            review_text = f"signed off by {review.reviewer_line} on {review.reviewed_on:%-d %B %Y} (this version)"
+        else:
+            review_text = (
+                f"changed since review: version {review.content_version} was signed off by "
+                f"{review.reviewer_line} on {review.reviewed_on:%-d %B %Y}"
+            )
+        warning = ""
+        if condition.origin != Origin.EDITORIAL and condition.status == Status.PUBLISHED:
+            warning = (
+                f"{condition.get_origin_display()}, published with a 'not yet reviewed' label. Changing its medical "
+                "text makes it an editorial page, which must be signed off before it is published again: "
+                "use 'Save and submit for review'."
+            )
+        elif condition.status == Status.PUBLISHED:
+            warning = (
+                "This page is live. Changes to its medical sections show at once, marked 'Changed since review' "
+                "with the last review date, until a medical reviewer signs them off."
+            )
+        can_sign_off = self.has_sign_off_permission(request) and condition.status != Status.DRAFT
+        return {
+            "status": condition.get_status_display(),
+            "origin": condition.get_origin_display(),
+            "version": condition.content_version,
+            "review_text": review_text,
+            "warning": warning,
+            "sign_off_url": reverse("admin:conditions_condition_sign_off", args=[condition.pk]) if can_sign_off else "",
+        }
+
+    def save_model(self, request, obj, form, change):
+        if SUBMIT_FOR_REVIEW in request.POST:
+            obj._change_reason = "Submitted for review"
+        super().save_model(request, obj, form, change)
+
+    def response_change(self, request, obj):
+        if SUBMIT_FOR_REVIEW in request.POST:
+            self.message_user(request, f"{obj} is submitted for review: medical reviewers see it on their dashboard.")
+        return super().response_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if SUBMIT_FOR_REVIEW in request.POST:
+            self.message_user(request, f"{obj} is submitted for review: medical reviewers see it on their dashboard.")
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(description="Submit selected drafts for review", permissions=["change"])
+    def submit_for_review_selected(self, request, queryset):
+        drafts = list(queryset.filter(status=Status.DRAFT))
+        for condition in drafts:
+            condition_submit_for_review(condition=condition, editor=request.user)
+        self.message_user(request, f"{len(drafts)} draft(s) submitted for review.")
+
+    @admin.action(description="Sign off the selected page…", permissions=["sign_off"])
+    def sign_off_selected(self, request, queryset):
+        # One page at a time: a sign-off vouches for the version the reviewer has just read.
+        if queryset.count() != 1:
+            self.message_user(request, "Select one page: you sign off each page after reading it.", messages.WARNING)
+            return None
+        return redirect("admin:conditions_condition_sign_off", queryset.get().pk)
+
+    # --- extra views ---------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("codes/suggest/", view(self.code_suggest_view), name="conditions_condition_code_suggest"),
+            path("<path:object_id>/sign-off/", view(self.sign_off_view), name="conditions_condition_sign_off"),
+            path(
+                "<path:object_id>/history/<int:history_id>/diff/",
+                view(self.history_diff_view),
+                name="conditions_condition_history_diff",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_or_404(self, request, object_id):
+        condition = self.get_object(request, object_id)
+        if condition is None:
+            raise Http404("No such condition page.")
+        if not self.has_view_or_change_permission(request, condition):
+            raise PermissionDenied
+        return condition
+
+    def sign_off_view(self, request, object_id):
+        condition = self._get_or_404(request, object_id)
+        if not self.has_sign_off_permission(request):
+            raise PermissionDenied
+        form = SignOffForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                review = review_sign_off(condition=condition, reviewer=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    f"Signed off version {review.content_version} of {condition}; it is published, next review "
+                    f"due {review.next_review_on:%-d %B %Y}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:conditions_condition_change", condition.pk)
+        latest = condition.reviews.order_by("-reviewed_on", "-id").first()
+        reviewed = (
+            condition.history.filter(content_version=latest.content_version).order_by("-history_date").first()
+            if latest
+            else None
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Sign off {condition}",
+            "condition": condition,
+            "form": form,
+            "latest_review": latest,
+            "changes": field_diffs(reviewed, condition, fields=Condition.MEDICAL_FIELDS) if reviewed else [],
+            "is_current": latest is not None and latest.content_version == condition.content_version,
+            "sections": [("Short answer", condition.rendered.get("summary", ""))]
+            + [(label, condition.rendered.get(field, "")) for field, label in Condition.SECTIONS],
+        }
+        return TemplateResponse(request, "admin/conditions/condition/sign_off.html", context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """simple_history's list of versions, plus who changed the page's synonyms, codes and sources."""
+        related = sorted(
+            chain.from_iterable(
+                [(record, model._meta.verbose_name) for record in
+                 model.history.filter(condition_id=object_id).select_related("history_user")[:50]]
+                for model in (Synonym, ConditionCode, Reference)
+            ),
+            key=lambda pair: pair[0].history_date,
+            reverse=True,
+        )  # fmt: skip
+        return super().history_view(request, object_id, {"related_history": related, **(extra_context or {})})
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """simple_history's revert form would bring back status and origin too; restore goes
+        through the diff page instead, which brings back the words only."""
+        return redirect("admin:conditions_condition_history_diff", object_id, version_id)
+
+    def history_diff_view(self, request, object_id, history_id):
+        condition = self._get_or_404(request, object_id)
+        version = get_object_or_404(Condition.history.select_related("history_user"), id=condition.pk,
+                                    history_id=history_id)  # fmt: skip
+        can_restore = self.has_change_permission(request, condition)
+        if request.method == "POST":
+            if not can_restore:
+                raise PermissionDenied
+            try:
+                condition_restore(condition=condition, version=version, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"Not restored: {'; '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"Restored the text of {version.history_date:%-d %B %Y %H:%M}.")
+                return redirect("admin:conditions_condition_change", condition.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{condition}: version of {timezone.localtime(version.history_date):%-d %B %Y %H:%M}",
+            "condition": condition,
+            "version": version,
+            "changes": field_diffs(version.prev_record, version),
+            "restore_changes": field_diffs(condition, version, fields=["name", "acronym", *Condition.MEDICAL_FIELDS]),
+            "can_restore": can_restore,
+        }
+        return TemplateResponse(request, "admin/conditions/condition/history_diff.html", context)
+
+    def code_suggest_view(self, request):
+        """Official codes whose code starts with, or whose title contains, what the editor typed."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        system, query = request.GET.get("system", ""), request.GET.get("q", "").strip()[:60]
+        compact = codesystems.compact(query)
+        if system not in codesystems.OFFICIAL or len(compact) < 2:
+            return JsonResponse({"results": []})
+        split = 4 if system == codesystems.ICD9CM and compact.startswith("E") else 3
+        prefix = compact[:split] + ("." + compact[split:] if len(compact) > split else "")
+        codes = (
+            Code.objects.filter(system=system)
+            .filter(Q(code__startswith=prefix) | Q(title__icontains=query))
+            .order_by("code")
+            .values("code", "title", "is_billable")[:20]
+        )
+        return JsonResponse(
+            {"results": [{"code": c["code"], "title": c["title"], "billable": c["is_billable"]} for c in codes]}
+        )
+
+
+class SignOffForm(forms.Form):
+    next_review_on = forms.DateField(
+        label="Next review due",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Twelve months from today unless the evidence moves faster.",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_review_on"].initial = timezone.localdate() + REVIEW_INTERVAL
+
+
+def _words(text):
+    return re.split(r"(\s+)", text or "")
+
+
+def field_diffs(old, new, *, fields=DIFF_FIELDS):
+    """[(label, [(kind, text), …])] for each field that differs between two versions; kind is
+    "same", "del" or "ins", word by word, so a one-word fix in a long paragraph reads as one word."""
+    changes = []
+    for field in fields:
+        before, after = str(getattr(old, field, "") or "") if old else "", str(getattr(new, field, "") or "")
+        if before == after:
+            continue
+        a, b = _words(before), _words(after)
+        parts = []
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            if tag == "equal":
+                parts.append(("same", "".join(a[i1:i2])))
+                continue
+            if i2 > i1:
+                parts.append(("del", "".join(a[i1:i2])))
+            if j2 > j1:
+                parts.append(("ins", "".join(b[j1:j2])))
+        changes.append((Condition._meta.get_field(field).verbose_name.capitalize(), parts))
+    return changes
 
 
 @admin.register(Code)
@@ -53,9 +419,18 @@ class CodeAdmin(admin.ModelAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["condition", "reviewer_name", "reviewed_on", "next_review_on"]
+    """The record of sign-offs. Reviews are made only by signing a page off, and never edited."""
+
+    list_display = ["condition", "reviewer_name", "reviewed_on", "content_version", "next_review_on"]
     list_select_related = ["condition"]
-    raw_id_fields = ["condition", "reviewer"]
+    list_filter = ["reviewed_on", "next_review_on"]
+    search_fields = ["condition__name", "reviewer_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SiteText)

@@ -28,6 +28,16 @@ TRANSITIONS = {
 }
 
 
+# A page's review state as the admin lists and filters it (Condition.review_state).
+REVIEW_STATES = {
+    "current": "Reviewed, current",
+    "due": "Review due in 30 days",
+    "overdue": "Review overdue",
+    "changed": "Changed since review",
+    "never": "Never reviewed",
+}
+
+
 class Origin(models.TextChoices):
     EDITORIAL = "editorial", "Written by our editors"
     DEMO = "demo", "Demo content"
@@ -110,6 +120,8 @@ class ConditionQuerySet(models.QuerySet):
 
     def with_review_state(self):
         """Annotates the newest review's content version and next review date (two subqueries)."""
+        if "reviewed_version" in self.query.annotations:
+            return self
         latest = Review.objects.filter(condition=OuterRef("pk")).order_by("-reviewed_on", "-id")
         return self.annotate(
             reviewed_version=Subquery(latest.values("content_version")[:1]),
@@ -231,6 +243,8 @@ class Condition(models.Model):
         on the page; they become editorial when an editor changes their medical text or a
         reviewer signs them off, and from then on the gate applies to them too."""
         super().clean()
+        for field in self.MEDICAL_FIELDS:  # browsers send CRLF; an unchanged text must compare equal
+            setattr(self, field, (getattr(self, field) or "").replace("\r\n", "\n"))
         stored = self._stored()
         if stored and stored["origin"] == Origin.EDITORIAL and self.origin != Origin.EDITORIAL:
             raise ValidationError({"origin": "A page written or taken over by our editors stays editorial."})
@@ -272,7 +286,7 @@ class Condition(models.Model):
 
     @property
     def review_state(self):
-        """One of REVIEW_STATES, from with_review_state()'s annotations (no query)."""
+        """A key of REVIEW_STATES, from with_review_state()'s annotations (no query)."""
         if self.reviewed_version is None:
             return "never"
         if self.reviewed_version != self.content_version:
@@ -332,19 +346,20 @@ class ConditionCode(models.Model):
         return f"{codesystems.label(self.system)} {self.value}"
 
     def clean(self):
+        """Normalises the value (g7081 → G70.81) and links it to the official release; queries."""
+        if not self.value or self.system not in codesystems.LABELS:
+            return  # clean_fields() reports the missing value or the unknown system
+        self.code = None
         try:
             self.value = codesystems.normalise(self.system, self.value)
+            if self.system in codesystems.OFFICIAL:
+                condition = getattr(self, "condition", None)  # None on a new page's first save
+                words = codesystems.title_words(condition.name) if condition else ()
+                self.code = codesystems.official_code(
+                    self.system, self.value, primary=self.role == self.Role.PRIMARY, words=words
+                )
         except ValueError as error:
             raise ValidationError({"value": str(error)}) from None
-        if self.system in codesystems.OFFICIAL:
-            self.code = Code.objects.filter(system=self.system, code=self.value).first()
-            if self.code is None:
-                raise ValidationError({"value": codesystems.not_found_message(self.system, self.value)})
-            if self.role == self.Role.PRIMARY and not self.code.is_billable:
-                raise ValidationError(
-                    {"value": f"{self.value} is a {self.code.get_kind_display().lower()} with more specific "
-                     "codes under it; a primary code must be a billable code."}
-                )  # fmt: skip
 
     @property
     def title(self):
