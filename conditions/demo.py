@@ -11,6 +11,7 @@ validated against the loaded code sets on the way in (full_clean), so a wrong co
 from django.db import transaction
 
 from . import codesystems, hpo
+from .catalogue import attach_signs, catalogue_summary
 from .models import Code, Condition, ConditionCode, Origin, Reference, Status, Synonym
 
 P, A, X = ConditionCode.Role.PRIMARY, ConditionCode.Role.ALTERNATIVE, ConditionCode.Role.ASSOCIATED
@@ -53,10 +54,9 @@ LEMS = {
         "coordinating multidisciplinary care between neurologists, oncologists, and pulmonologists to manage both "
         "the neuromuscular symptoms and the underlying etiology."
     ),
-    "symptoms_intro": (
+    "symptoms": (
         "The hallmark symptom is proximal muscle weakness, which often improves temporarily with exercise. "
-        "Muscle strength can fluctuate.\n\nSigns recorded for LEMS in the Human Phenotype Ontology annotations "
-        "(Orphanet), most frequent first:\n\n"
+        "Muscle strength can fluctuate."
     ),
     "diagnosis": (
         "Diagnosis is typically confirmed through a combination of clinical assessment and specialized testing. "
@@ -149,18 +149,10 @@ def _common_references(orpha):
 def _other_page(name, slug, acronym, orpha, omim, codes, related):
     signs = hpo.diseases().get(f"ORPHA:{orpha}", {}).get("signs", [])
     primary = next(c for c in codes if c[0] == I10 and c[2] == P)
-    title = Code.objects.filter(system=I10, code=primary[1]).values_list("title", flat=True).first()
-    leading = ", ".join(s.name.lower() for s in signs[:3])
-    summary = (
-        f"{name} is a rare condition listed by Orphanet as ORPHA:{orpha}. ICD-10-CM codes it as "
-        f"**{primary[1]}** ({title})."
-    )
-    if leading:
-        summary += f" Its most frequent signs in the Human Phenotype Ontology annotations include {leading}."
+    summary = catalogue_summary(name, orpha, signs, Code.objects.get(system=I10, code=primary[1]))
     return {
         "name": name, "slug": slug, "acronym": acronym, "orpha": orpha, "omim": omim, "synonyms": [],
         "codes": codes, "summary": summary, "related": related,
-        "symptoms_intro": "Signs recorded in the Human Phenotype Ontology annotations (Orphanet), most frequent first:\n\n",
     }  # fmt: skip
 
 
@@ -191,7 +183,6 @@ def _load_page(page):
         "name": page["name"],
         "acronym": page["acronym"],
         "summary": page["summary"],
-        "symptoms": page["symptoms_intro"] + hpo.symptoms_markdown(signs) if signs else "",
         "status": Status.PUBLISHED,
         "origin": Origin.DEMO,
         **{
@@ -231,6 +222,10 @@ def _load_page(page):
     for name in page["synonyms"]:
         _, created = Synonym.objects.get_or_create(condition=condition, name=name)
         changed += created
+    wanted_signs = {(sign.hpo_id, sign.frequency) for sign in signs}
+    if set(condition.signs.values_list("symptom__hpo_id", "frequency")) != wanted_signs:
+        attach_signs({condition.pk: signs})
+        changed += 1
     for order, ref in enumerate(_common_references(page["orpha"])):
         _, created = Reference.objects.get_or_create(
             condition=condition, title=ref["title"], defaults={**ref, "order": order}

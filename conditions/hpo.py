@@ -93,13 +93,3 @@ def diseases() -> dict[str, dict]:
     for entry in found.values():
         entry["signs"] = sorted(entry["signs"].values(), key=lambda s: (s.rank, s.name.lower()))
     return found
-
-
-def symptoms_markdown(signs: list[Sign], limit: int = 30) -> str:
-    """A Markdown list of signs, grouped by how often they occur."""
-    lines = []
-    for sign in signs[:limit]:
-        lines.append(f"- {sign.name}" + (f" — {sign.frequency.lower()}" if sign.frequency else ""))
-    if len(signs) > limit:
-        lines.append(f"- … and {len(signs) - limit} more signs in the HPO annotations")
-    return "\n".join(lines)

@@ -95,9 +95,22 @@ def search(query, limit=MAX_RESULTS):
     words = tokens(query)[:8]
     if not words:
         return []
-    backend = _postgres_candidates if connection.vendor == "postgresql" else _sqlite_candidates
-    rows = backend(words, query.strip().lower())
-    hits = [_rank(row, words, query.strip().lower()) for row in rows]
+    phrase = query.strip().lower()
+    if connection.vendor == "postgresql":
+        rows, corrected = _postgres_candidates(words, phrase), words
+    else:
+        rows, corrected = _sqlite_candidates(words)
+    hits = []
+    for *row, fuzzy in rows:
+        if fuzzy:  # found only by correcting a typo: rank by the corrected words, after every exact hit
+            hit = _rank(row, corrected, " ".join(corrected))
+            hit.tier += 5
+            hit.reason = (
+                f"{hit.reason} (did you mean “{' '.join(corrected)}”?)" if corrected != words else "a similar name"
+            )
+        else:
+            hit = _rank(row, words, phrase)
+        hits.append(hit)
     hits.sort(key=lambda h: (h.tier, h.score))
     return hits[:limit]
 
@@ -107,7 +120,8 @@ def _fts5_query(words):
     return " ".join(f'"{w}"*' for w in words)
 
 
-def _sqlite_candidates(words, phrase):
+def _sqlite_candidates(words):
+    """Rows (id, names, codes, symptoms, bm25, fuzzy) and the words after typo correction."""
     sql = (
         "SELECT e.condition_id, e.names, e.codes, e.symptoms, bm25(conditions_search_fts, 10.0, 10.0, 1.0) "
         "FROM conditions_search_fts JOIN conditions_searchentry e ON e.condition_id = conditions_search_fts.rowid "
@@ -116,13 +130,14 @@ def _sqlite_candidates(words, phrase):
     with connection.cursor() as cursor:
         cursor.execute(sql, [_fts5_query(words)])
         rows = [(*row, False) for row in cursor.fetchall()]
+        corrected = words
         if len(rows) < 5:
             corrected = _corrected(words)
             if corrected != words:
                 cursor.execute(sql, [_fts5_query(corrected)])
                 seen = {row[0] for row in rows}
                 rows += [(*row, True) for row in cursor.fetchall() if row[0] not in seen]
-    return rows
+    return rows, corrected
 
 
 def _corrected(words):
@@ -180,16 +195,17 @@ VECTOR_SQL = (
 
 
 def _rank(row, words, phrase):
-    condition_id, names, codes, symptoms, score, fuzzy = row
+    condition_id, names, codes, symptoms, score = row
     lines = [line for line in names.split("\n")]
     name, acronym, synonyms = lines[0], lines[1] if len(lines) > 1 else "", lines[2:]
-    name_l = name.lower()
-    if phrase in (name_l, acronym.lower()):
-        return Hit(condition_id, 0, score, "name" if phrase == name_l else f"abbreviation {acronym}")
+    if words == tokens(name):
+        return Hit(condition_id, 0, score, "name")
+    if phrase == acronym.lower():
+        return Hit(condition_id, 0, score, f"abbreviation {acronym}")
     for synonym in synonyms:
-        if synonym.lower() == phrase:
+        if tokens(synonym) == words:
             return Hit(condition_id, 0, score, f"other name “{synonym}”")
-    if name_l.startswith(phrase):
+    if _starts_with(words, name):
         return Hit(condition_id, 1, score, "name")
     if _all_words_in(words, name):
         return Hit(condition_id, 2, score, "name")
@@ -200,12 +216,20 @@ def _rank(row, words, phrase):
     for code in codes.split():
         if compact and codesystems.compact(code) == compact:
             return Hit(condition_id, 2, score, f"code {code}")
-    if fuzzy:
-        return Hit(condition_id, 4, score, f"a name close to “{phrase}”")
     matching = [s for s in symptoms.split("\n") if _all_words_in(words, s)]
     if matching:
         return Hit(condition_id, 3, score, f"symptom “{matching[0]}”")
     return Hit(condition_id, 3, score, "name, code and symptoms together")
+
+
+def _starts_with(words, text):
+    """The text's first words are the query's, the last one possibly cut short ("lambert eat")."""
+    present = tokens(text)
+    return (
+        len(present) >= len(words)
+        and present[: len(words) - 1] == words[:-1]
+        and present[len(words) - 1].startswith(words[-1])
+    )
 
 
 def _all_words_in(words, text):
@@ -229,7 +253,8 @@ def search_codes(query, limit=8):
         else:
             cursor.execute(
                 "SELECT c.id FROM conditions_code_fts JOIN conditions_code c ON c.id = conditions_code_fts.rowid "
-                "WHERE conditions_code_fts MATCH %s ORDER BY c.system DESC, c.is_billable DESC, bm25(conditions_code_fts) "
+                "WHERE conditions_code_fts MATCH %s "
+                "ORDER BY c.system DESC, c.is_billable DESC, bm25(conditions_code_fts) "
                 "LIMIT %s",
                 [_fts5_query(words), limit],
             )

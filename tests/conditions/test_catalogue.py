@@ -1,0 +1,72 @@
+from django.core.management import call_command
+from pytest_django.asserts import assertContains, assertNotContains
+
+from conditions.catalogue import import_catalogue, orphanet_diseases
+from conditions.models import Condition, ConditionCode, ConditionSymptom, Origin
+
+SLICE = 40  # the first 40 Orphanet diseases in the HPO annotations (real data, small)
+
+
+def test_import_creates_labelled_unreviewed_pages_with_codes_and_signs(db, client):
+    result = import_catalogue(limit=SLICE)
+    assert result.created == SLICE
+    number, name, signs = orphanet_diseases(SLICE)[0]
+    condition = Condition.objects.get(codes__system="orpha", codes__value=number)
+    assert condition.name == name
+    assert condition.origin == Origin.CATALOGUE
+    assert condition.signs.count() == len(signs)
+    response = client.get(condition.get_absolute_url())
+    assertContains(response, "Catalogue entry, not yet reviewed")
+    assertContains(response, "Not yet medically reviewed")
+    assertContains(response, "Human Phenotype Ontology")
+    assertNotContains(response, "Medically reviewed</span> by")
+
+
+def test_signs_show_with_frequency_and_link_to_symptom_pages(db, client):
+    import_catalogue(limit=SLICE)
+    link = ConditionSymptom.objects.exclude(frequency="").select_related("condition", "symptom").first()
+    response = client.get(link.condition.get_absolute_url())
+    assertContains(response, link.symptom.name)
+    assertContains(response, link.frequency.lower())
+    symptom_page = client.get(link.symptom.get_absolute_url())
+    assertContains(symptom_page, link.condition.name)
+
+
+def test_second_import_updates_rather_than_duplicates(db):
+    import_catalogue(limit=SLICE)
+    counts = (Condition.objects.count(), ConditionCode.objects.count(), ConditionSymptom.objects.count())
+    result = import_catalogue(limit=SLICE)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, SLICE)
+    assert (Condition.objects.count(), ConditionCode.objects.count(), ConditionSymptom.objects.count()) == counts
+
+
+def test_import_never_overwrites_an_editors_page(db, make_condition, add_code):
+    number, name, _ = orphanet_diseases(SLICE)[3]
+    edited = make_condition(name="Our own title", summary="Written by an editor.", origin=Origin.EDITORIAL)
+    add_code(edited, "orpha", number)
+    result = import_catalogue(limit=SLICE)
+    edited.refresh_from_db()
+    assert edited.summary == "Written by an editor."
+    assert edited.name == "Our own title"
+    assert any(line.startswith(f"ORPHA:{number} ") for line in result.skipped)
+    assert not Condition.objects.filter(name=name).exists()
+
+
+def test_command_reports_what_it_did(db, capsys):
+    call_command("import_catalogue", "--limit", "5")
+    out = capsys.readouterr().out
+    assert "5 new" in out
+    assert "Human Phenotype Ontology annotations (version 2025-01-16)" in out
+
+
+def test_dry_run_changes_nothing(db):
+    result = import_catalogue(limit=SLICE, dry_run=True)
+    assert result.created == SLICE
+    assert not Condition.objects.filter(origin=Origin.CATALOGUE).exists()
+
+
+def test_imported_entries_are_searchable_by_name_and_orpha_code(db, client):
+    call_command("import_catalogue", "--limit", str(SLICE), verbosity=0)
+    number, name, _ = orphanet_diseases(SLICE)[7]
+    assertContains(client.get("/search/", {"q": name}), name)
+    assertContains(client.get("/search/", {"q": f"ORPHA:{number}"}), name)

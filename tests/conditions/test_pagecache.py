@@ -1,0 +1,71 @@
+"""Anonymous readers get cached pages; every change a reader could see retires them at once."""
+
+import pytest
+from pytest_django.asserts import assertContains, assertNotContains
+
+from community.models import Membership
+
+
+@pytest.fixture
+def page(make_condition, settings):
+    settings.COMMUNITY_MIN_PUBLIC_COUNT = 1
+    return make_condition(name="Quokka fever", slug="quokka-fever", summary="First summary.")
+
+
+def test_second_anonymous_read_comes_from_the_cache(client, page, django_assert_num_queries):
+    assert client.get("/conditions/quokka-fever/")["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        response = client.get("/conditions/quokka-fever/")
+    assert response["X-Cache"] == "hit"
+    assertContains(response, "First summary.")
+
+
+def test_editing_the_page_retires_the_cached_copy(client, page):
+    client.get("/conditions/quokka-fever/")
+    page.summary = "Second summary."
+    page.save()
+    assertContains(client.get("/conditions/quokka-fever/"), "Second summary.")
+
+
+def test_a_new_member_changes_the_cached_count(client, page, make_membership):
+    make_membership(page)
+    assertContains(client.get("/conditions/quokka-fever/"), "1 member")
+    make_membership(page)
+    assertContains(client.get("/conditions/quokka-fever/"), "2 members")
+
+
+def test_a_leaving_member_changes_the_cached_count(client, page, make_membership):
+    make_membership(page)
+    leaving = make_membership(page)
+    assertContains(client.get("/conditions/quokka-fever/"), "2 members")
+    Membership.objects.get(pk=leaving.pk).delete()
+    assertContains(client.get("/conditions/quokka-fever/"), "1 member")
+
+
+def test_an_approved_story_appears_at_once(client, page, make_story):
+    story = make_story(page, title="Finding a name for it", status="pending")
+    assertNotContains(client.get("/conditions/quokka-fever/"), "Finding a name for it")
+    story.status = "approved"
+    story.save()
+    assertContains(client.get("/conditions/quokka-fever/"), "Finding a name for it")
+
+
+def test_a_logged_in_member_is_never_served_the_shared_copy(client, page, make_user):
+    client.get("/conditions/quokka-fever/")
+    client.force_login(make_user())
+    response = client.get("/conditions/quokka-fever/")
+    assert "X-Cache" not in response
+
+
+def test_search_results_follow_a_rename(client, page):
+    assertContains(client.get("/search/", {"q": "quokka"}), "Quokka fever")
+    page.name = "Wombat fever"
+    page.save()
+    response = client.get("/search/", {"q": "wombat"})
+    assertContains(response, "Wombat fever")
+
+
+def test_page_cache_can_be_switched_off(client, page, settings):
+    settings.PAGE_CACHE = False
+    client.get("/conditions/quokka-fever/")
+    assert "X-Cache" not in client.get("/conditions/quokka-fever/")

@@ -1,0 +1,102 @@
+import pytest
+
+from conditions import search
+from conditions.models import ConditionSymptom, Symptom, Synonym
+
+
+@pytest.fixture
+def catalogue(make_condition, add_code):
+    lems = make_condition(name="Lambrix-Eaton myasthenic syndrome", acronym="LXMS", slug="lxms")
+    Synonym.objects.create(condition=lems, name="Eaton-Lambrix syndrome")
+    add_code(lems, "icd-10-cm", "G70.80")
+    add_code(lems, "orpha", "999001")
+    weakness = Symptom.objects.create(hpo_id="HP:0003701", name="Proximal muscle weakness", slug="pmw-3701")
+    ConditionSymptom.objects.create(
+        condition=lems, symptom=weakness, frequency="Very frequent (80–99%)", frequency_rank=1
+    )
+    other = make_condition(name="Lambrix syndrome", slug="lambrix")
+    make_condition(name="Eaton-Lambrix-like muscular disorder", slug="like")
+    make_condition(name="Hidden draft Lambrix", slug="draft", status="draft")
+    search.refresh([lems.pk])  # the symptom link was added after the signals ran
+    return {"lems": lems, "other": other}
+
+
+def names(client, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    return [(c.name, reason) for c, reason in response.context["results"]]
+
+
+def test_exact_name_ranks_first(client, catalogue):
+    assert names(client, "Lambrix syndrome")[0] == ("Lambrix syndrome", "name")
+
+
+def test_acronym_ranks_first_and_says_so(client, catalogue):
+    assert names(client, "lxms")[0] == ("Lambrix-Eaton myasthenic syndrome", "abbreviation LXMS")
+
+
+def test_synonym_hit_names_the_synonym(client, catalogue):
+    assert names(client, "eaton-lambrix syndrome")[0] == (
+        "Lambrix-Eaton myasthenic syndrome",
+        "other name “Eaton-Lambrix syndrome”",
+    )
+
+
+def test_prefix_of_a_word_matches(client, catalogue):
+    assert "Lambrix-Eaton myasthenic syndrome" in [n for n, _ in names(client, "lambri eato")]
+
+
+def test_typo_is_forgiven(client, catalogue):
+    hits = names(client, "lambrxi eaton")
+    assert hits[0][0] == "Lambrix-Eaton myasthenic syndrome"
+
+
+@pytest.mark.parametrize("query", ["G70.80", "g7080", "G7080"])
+def test_code_with_or_without_dot(client, catalogue, query):
+    assert names(client, query)[0] == ("Lambrix-Eaton myasthenic syndrome", "code G70.80")
+
+
+def test_legacy_code_finds_condition_through_crosswalk(client, catalogue):
+    assert names(client, "358.30")[0] == ("Lambrix-Eaton myasthenic syndrome", "code 358.30, through the crosswalk")
+
+
+def test_symptom_match_says_which_symptom(client, catalogue):
+    assert ("Lambrix-Eaton myasthenic syndrome", "symptom “Proximal muscle weakness”") in names(
+        client, "proximal weakness"
+    )
+
+
+def test_drafts_are_never_found(client, catalogue):
+    assert "Hidden draft Lambrix" not in [n for n, _ in names(client, "lambrix")]
+
+
+def test_renamed_condition_is_found_by_its_new_name(client, catalogue):
+    other = catalogue["other"]
+    other.name = "Quokkarix syndrome"
+    other.save()
+    assert names(client, "quokkarix")[0][0] == "Quokkarix syndrome"
+
+
+def test_query_with_fts_syntax_is_harmless(client, catalogue):
+    for query in ['"', "lambrix OR", "NEAR(", "*", "a:b", "'; DROP TABLE x; --", "(((", "^"]:
+        assert client.get("/search/", {"q": query}).status_code == 200
+
+
+def test_code_titles_are_searched(client, catalogue):
+    response = client.get("/search/", {"q": "lambert eaton"})
+    codes = [code.code for code in response.context["title_codes"]]
+    assert "G70.80" in codes
+    assert "G73.1" in codes
+
+
+def test_autocomplete_returns_json_suggestions(client, catalogue):
+    data = client.get("/search/suggest/", {"q": "lambr"}).json()
+    assert data["query"] == "lambr"
+    first = data["suggestions"][0]
+    assert first["url"].startswith("/conditions/")
+    assert {"name", "url", "reason"} <= set(first)
+    assert "Hidden draft Lambrix" not in [s["name"] for s in data["suggestions"]]
+
+
+def test_autocomplete_ignores_one_letter(client, catalogue):
+    assert client.get("/search/suggest/", {"q": "l"}).json()["suggestions"] == []
