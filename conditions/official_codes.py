@@ -8,6 +8,7 @@
 """
 
 import csv
+import re
 from importlib import resources
 
 from . import codesystems
@@ -21,7 +22,27 @@ _NOTE_GETTERS = {
     "code_also": "get_code_also",
     "use_additional_code": "get_use_additional_code",
     "notes": "get_notes",
+    "seven_chr_note": "get_seven_chr_note",
 }
+
+
+def _tidy(text):
+    """One line of note text: the XML's tabs and line breaks become single spaces."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _notes(icd, code):
+    notes = {}
+    for key, getter in _NOTE_GETTERS.items():
+        value = getattr(icd, getter)(code)
+        items = [_tidy(item) for item in (value if isinstance(value, list) else [value]) if item and item.strip()]
+        if items:
+            notes[key] = items
+    # 7th characters, where the release defines them (categories such as S72): "A: initial encounter ..."
+    definitions = icd.get_seven_chr_def(code)
+    if definitions:
+        notes["seven_chr_def"] = [f"{char}: {_tidy(meaning)}" for char, meaning in sorted(definitions.items())]
+    return notes
 
 
 def _icd10cm_kind(icd, code):
@@ -47,18 +68,13 @@ def iter_icd10cm():
         parent = icd.get_parent(code) or None
         if parent == code:  # the category's block is itself: hang it on the chapter
             parent = icd.get_parent(code, prioritize_blocks=True) or None
-        notes = {}
-        for key, getter in _NOTE_GETTERS.items():
-            value = getattr(icd, getter)(code)
-            if value:
-                notes[key] = value if isinstance(value, list) else [value]
         yield {
             "code": code,
-            "title": icd.get_description(code).strip(),
+            "title": _tidy(icd.get_description(code)),
             "kind": kind,
             "parent": parent,
             "is_billable": kind not in ("chapter", "block") and icd.is_leaf(code),
-            "notes": notes,
+            "notes": _notes(icd, code),
         }
 
 

@@ -3,13 +3,12 @@ import string
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import codesystems
+from . import codesystems, selectors
 from . import search as condition_search
 from .pagecache import cache_for_readers
 from .models import Code, Condition, ConditionCode, Status, Symptom
@@ -143,14 +142,11 @@ def search(request):
 
 def _code_carriers(codes):
     """Search hits for the published conditions that carry these codes, directly or through the GEMs."""
-    if not codes:
-        return []
-    direct = ConditionCode.objects.filter(code__in=codes).values_list("condition_id", "value")
-    crosswalked = ConditionCode.objects.filter(code__mappings__target__in=codes).values_list(
-        "condition_id", "code__mappings__target__code"
-    )
-    return [condition_search.Hit(cid, 0, 0, f"code {value}") for cid, value in direct] + [
-        condition_search.Hit(cid, 0, 1, f"code {value}, through the crosswalk") for cid, value in crosswalked
+    return [
+        condition_search.Hit(c.condition_id, 0, 1, f"code {c.matched.code}, through the crosswalk")
+        if c.through_crosswalk
+        else condition_search.Hit(c.condition_id, 0, 0, f"code {c.value}")
+        for c in selectors.carriers(codes)
     ]
 
 
@@ -169,48 +165,105 @@ def suggest(request):
 
 
 def _code_hits(query):
-    """Official codes a code-shaped query names exactly, in either system."""
-    if not codesystems.looks_like_code(query):
-        return []
-    lookups = Q()
-    for system, code in codesystems.candidates(query):
-        lookups |= Q(system=system, code=code)
-    return list(Code.objects.filter(lookups)) if lookups else []
+    """Official codes a code-shaped query names, in either system (see selectors.codes_for_query)."""
+    return selectors.codes_for_query(query)
 
 
 @require_GET
-def code_detail(request, system, code):
-    if system not in codesystems.OFFICIAL:
+@cache_for_readers
+def code_index(request):
+    releases = codesystems.RELEASES
+    context = {"icd10_release": releases[codesystems.ICD10CM], "icd9_release": releases[codesystems.ICD9CM]}
+    return render(request, "conditions/code_index.html", context)
+
+
+@require_GET
+@cache_for_readers
+def code_browse(request, system):
+    """ICD-10-CM by chapter; ICD-9-CM, which the CMS release gives without chapters, by number."""
+    canonical = codesystems.system_from_url(system)
+    if canonical is None:
         raise Http404("Unknown code system")
-    found = Code.objects.filter(system=system, code=code).select_related("parent").first()
-    if found is None:
-        try:
-            canonical = codesystems.normalise(system, code)
-        except ValueError:
-            canonical = None
-        if canonical and canonical != code and Code.objects.filter(system=system, code=canonical).exists():
-            return redirect("conditions:code-detail", system=system, code=canonical, permanent=True)
-        response = render(
-            request,
-            "conditions/code_missing.html",
-            {"system": system, "code": code, "label": codesystems.label(system)},
-        )
-        response.status_code = 404
-        return response
-    ancestors = []
-    parent = found.parent
-    while parent is not None:  # at most four levels: chapter, block, category, subcategory
-        ancestors.insert(0, parent)
-        parent = Code.objects.filter(pk=parent.parent_id).first() if parent.parent_id else None
+    if canonical != system:
+        return redirect(reverse("conditions:code-browse", args=[canonical]) + _query_string(request), permanent=True)
+    context = {"system": system, "label": codesystems.label(system), "release": codesystems.RELEASES[system]}
+    if system == codesystems.ICD10CM:
+        return render(request, "conditions/code_browse.html", context | {"chapters": selectors.chapters()})
+    prefix = request.GET.get("range", "").upper()
+    if not prefix:
+        return render(request, "conditions/code_browse.html", context | {"ranges": selectors.icd9_ranges()})
+    codes = selectors.icd9_range(prefix) if selectors.ICD9_RANGE.match(prefix) else []
+    if not codes:
+        raise Http404("No such range")
+    code_range = selectors.CodeRange(prefix, len(codes))
+    return render(request, "conditions/code_range.html", context | {"range": code_range, "codes": codes})
+
+
+def _query_string(request):
+    return f"?{request.GET.urlencode()}" if request.GET else ""
+
+
+@require_GET
+@cache_for_readers
+def code_detail(request, system, code):
+    """An official code: title, place in the hierarchy, notes, crosswalk and the conditions using it."""
+    canonical_system = codesystems.system_from_url(system)
+    if canonical_system is None:
+        raise Http404("Unknown code system")
+    found = selectors.code_for_page(canonical_system, code)
+    if found is None or canonical_system != system:
+        canonical = codesystems.canonical_code(canonical_system, code)
+        if canonical and (canonical, canonical_system) != (code, system):
+            found = selectors.code_for_page(canonical_system, canonical)
+            if found is not None:
+                return redirect(found, permanent=True)
+        return _code_missing(request, canonical_system, canonical or code.strip())
+    chain = selectors.ancestors(found)
+    is_group, is_icd9 = found.kind in (Code.Kind.CHAPTER, Code.Kind.BLOCK), system == codesystems.ICD9CM
+    crosswalk = [] if is_group else selectors.crosswalk(found)
+    own_notes, inherited_notes = selectors.notes(found, chain)
     context = {
         "code": found,
-        "ancestors": ancestors,
-        "children": found.children.order_by("code"),
-        "mappings": found.mappings.select_related("target").order_by("target__code"),
-        "conditions": Condition.objects.published().filter(codes__code=found).distinct().only("name", "slug"),
+        "heading": selectors.heading(found),
+        "ancestors": [(a, selectors.short_label(a)) for a in chain],
+        "icd9_range": selectors.CodeRange(found.code[:2], 0) if is_icd9 else None,
+        "children": selectors.children(found) if not is_icd9 else [],
+        "neighbours": selectors.icd9_neighbours(found) if is_icd9 else [],
+        "own_notes": own_notes,
+        "inherited_notes": inherited_notes,
+        "crosswalk": crosswalk,
+        "other_label": codesystems.label(codesystems.OTHER[system]),
+        "is_group": is_group,
+        "uses": [] if is_group else selectors.uses(found, crosswalk),
         "release": codesystems.RELEASES[system],
+        "gems_release": codesystems.GEMS_RELEASE,
+        "canonical_url": settings.SITE_URL + found.get_absolute_url(),
+        "structured_data": _code_structured_data(found),
     }
     return render(request, "conditions/code_detail.html", context)
+
+
+def _code_missing(request, system, code):
+    """A 404 that says what was not found, names the nearest real codes and offers a search."""
+    try:
+        near = codesystems.suggestions(system, codesystems.normalise(system, code))
+    except ValueError:
+        near = []
+    context = {"system": system, "code": code, "label": codesystems.label(system), "near": near}
+    return render(request, "conditions/code_missing.html", context, status=404)
+
+
+def _code_structured_data(code):
+    if code.kind in (Code.Kind.CHAPTER, Code.Kind.BLOCK):
+        return None
+    return {
+        "@context": "https://schema.org",
+        "@type": "MedicalCode",
+        "codeValue": code.code,
+        "codingSystem": code.system_label,
+        "name": code.title,
+        "url": settings.SITE_URL + code.get_absolute_url(),
+    }
 
 
 SYMPTOM_PAGE_SIZE = 50
