@@ -44,8 +44,9 @@ def _community_url(condition, anchor=""):
 
 def _render_community(request, condition, join_form=None, status=200):
     """The community page: counts, the members who chose to be listed, approved stories, and the
-    reader's own membership. Six queries with a logged-in reader (session, user, condition, role
-    counts, listed members, story count, story page, own membership), however large the community."""
+    reader's own membership. A fixed number of queries however large the community: condition,
+    role counts, listed members, story count, story page (+ session, user, own membership for a
+    member); tests/community/test_query_budget.py holds it to that."""
     counts = condition.memberships.role_counts()
     total = sum(counts.values())
     listed = list(

@@ -28,7 +28,38 @@ def site_pages(make_condition, add_code):
         "/codes/icd-10-cm/Q87.40/",
         "/codes/icd-9-cm/759.82/",
         "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password-reset/",
+        "/accounts/password-reset/sent/",
+        "/accounts/reset/MQ/bad-token/",
+        "/accounts/reset/done/",
     ]
+
+
+@pytest.fixture
+def member_pages(client, make_condition, make_user, make_story):
+    """Pages only a logged-in member sees; `client` is logged in as the story's author."""
+    condition = make_condition(name="Marfan syndrome", slug="marfan-syndrome")
+    author = make_user()
+    story = make_story(condition, author=author, status="approved")
+    client.force_login(author)
+    other = make_story(condition, status="approved")
+    return [
+        "/accounts/me/",
+        "/accounts/me/delete/",
+        "/conditions/marfan-syndrome/community/",
+        "/conditions/marfan-syndrome/stories/new/",
+        f"/conditions/marfan-syndrome/stories/{story.pk}/edit/",
+        f"/conditions/marfan-syndrome/stories/{other.pk}/report/",
+    ]
+
+
+def test_every_member_page_has_one_h1_matching_its_title(client, member_pages):
+    test_every_page_has_one_h1_matching_its_title(client, member_pages)
+
+
+def test_every_member_form_is_csrf_protected(client, member_pages):
+    test_every_form_is_csrf_protected(client, member_pages)
 
 
 def test_every_page_has_one_h1_matching_its_title(client, site_pages):
