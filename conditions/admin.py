@@ -378,7 +378,8 @@ class SignOffForm(forms.Form):
 
 
 def _words(text):
-    return re.split(r"(\s+)", text or "")
+    """Words, runs of spaces and single punctuation marks, so "rare." → "rare, common." is one insertion."""
+    return re.findall(r"\w+|\s+|[^\w\s]", text or "")
 
 
 def field_diffs(old, new, *, fields=DIFF_FIELDS):
