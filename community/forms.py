@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from .models import Role, Story, StoryReport, User
+from .services import DUPLICATE_EMAIL
 
 STORY_BODY_MAX = 10_000
 ROLE_ERROR = "Choose the role that describes you."
@@ -34,30 +35,34 @@ class SignupForm(HoneypotMixin, forms.Form):
         label="E-mail address",
         max_length=User._meta.get_field("email").max_length,
         help_text="To log in and to reset your password. Nobody else ever sees it.",
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter an e-mail address like name@example.org.",
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     display_name = forms.CharField(
         label="Display name",
         max_length=User._meta.get_field("display_name").max_length,
         help_text="Shown only where you choose to be named, e.g. on a story. Not your full name if you'd rather not.",
+        error_messages={"required": "Enter a display name."},
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     password = forms.CharField(
         label="Password",
         strip=False,
         help_text="At least 8 characters; not a common password and not only numbers.",
+        error_messages={"required": "Choose a password."},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
     field_order = ["email", "display_name", "password", "website"]
 
     def clean_email(self):
-        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
-
-    def clean_display_name(self):
-        name = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise forms.ValidationError("Enter a display name.")
-        return name
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        # Checked here too so every mistake shows at once; member_signup() settles a race.
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(DUPLICATE_EMAIL)
+        return email
 
     def clean(self):
         cleaned = super().clean()
@@ -90,7 +95,7 @@ class NewPasswordForm(PlainLabels, SetPasswordForm):
 
 class JoinForm(PlainLabels, forms.Form):
     role = forms.ChoiceField(
-        label="I am joining as a",
+        label="I am a",
         choices=Role.choices,
         widget=forms.RadioSelect,
         error_messages={"required": ROLE_ERROR, "invalid_choice": ROLE_ERROR},
@@ -169,6 +174,7 @@ class DeleteAccountForm(PlainLabels, forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="To make sure it is you.",
+        error_messages={"required": "Enter your password."},
     )
 
     def __init__(self, *args, user, **kwargs):

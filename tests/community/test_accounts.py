@@ -48,9 +48,10 @@ def test_duplicate_email_in_any_case_is_refused_next_to_the_field_keeping_the_in
 @pytest.mark.parametrize(
     "change, field, message",
     [
-        ({"email": ""}, "email", "This field is required."),
-        ({"email": "not-an-address"}, "email", "Enter a valid email address."),
-        ({"display_name": "   "}, "display_name", "This field is required."),
+        ({"email": ""}, "email", "Enter your e-mail address."),
+        ({"email": "not-an-address"}, "email", "Enter an e-mail address like name@example.org."),
+        ({"display_name": "   "}, "display_name", "Enter a display name."),
+        ({"password": ""}, "password", "Choose a password."),
         ({"display_name": "x" * 61}, "display_name", "at most 60 characters"),
         ({"password": "12345678"}, "password", "too common"),
         ({"password": "short"}, "password", "too short"),
@@ -144,3 +145,13 @@ def test_account_pages_are_styled_like_the_site(client):
         response = client.get(url)
         assertContains(response, 'class="site-header"')
         assertNotContains(response, "Django administration")
+
+
+def test_member_signup_refuses_a_taken_address_even_past_the_form(alice):
+    from django.core.exceptions import ValidationError
+
+    from community import services
+
+    with pytest.raises(ValidationError, match="already exists"):
+        services.member_signup(email="ALICE@example.org", password="x-long-passphrase", display_name="A")
+    assert User.objects.filter(email__iexact="alice@example.org").count() == 1
