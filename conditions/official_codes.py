@@ -35,7 +35,9 @@ def _notes(icd, code):
     notes = {}
     for key, getter in _NOTE_GETTERS.items():
         value = getattr(icd, getter)(code)
-        items = [_tidy(item) for item in (value if isinstance(value, list) else [value]) if item and item.strip()]
+        # A getter returns a list, or one string with a line per note.
+        lines = [line for item in (value if isinstance(value, list) else [value]) for line in (item or "").split("\n")]
+        items = [_tidy(line) for line in lines if line.strip()]
         if items:
             notes[key] = items
     # 7th characters, where the release defines them (categories such as S72): "A: initial encounter ..."

@@ -1,5 +1,6 @@
 from django.contrib.sitemaps import Sitemap
 
+from . import selectors
 from .models import Condition
 
 
@@ -11,3 +12,13 @@ class ConditionSitemap(Sitemap):
 
     def lastmod(self, condition):
         return condition.updated_at
+
+
+class CodeSitemap(Sitemap):
+    """The pages of the official codes that published conditions use; the other 110,000 code pages
+    are reached by browsing and links, not submitted."""
+
+    changefreq = "yearly"  # a new code set release comes once a year
+
+    def items(self):
+        return selectors.codes_in_use()

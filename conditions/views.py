@@ -57,7 +57,7 @@ def condition_detail(request, slug):
         "review": review,
         "review_is_current": condition.is_review_current(review),
         "codes": codes,
-        "fit_notes": _fit_notes(codes),
+        "fit_notes": codesystems.fit_notes(codes, condition.name),
         "references": condition.references.all(),
         "related": condition.related.all(),
         "signs": condition.signs.all(),
@@ -71,23 +71,6 @@ def condition_detail(request, slug):
 
 _SYSTEM_ORDER = {system: i for i, (system, _) in enumerate(codesystems.CHOICES)}
 _ROLE_ORDER = {role: i for i, role in enumerate(ConditionCode.Role.values)}
-
-
-def _fit_notes(codes):
-    """Plain-words explanations of codes that do not match the condition exactly."""
-    notes = []
-    for code in codes:
-        if code.role != ConditionCode.Role.PRIMARY or code.fit == ConditionCode.Fit.EXACT:
-            continue
-        system = codesystems.label(code.system)
-        if code.fit == ConditionCode.Fit.BROADER:
-            notes.append(
-                f"There is no {system} code for this condition alone; it is coded as {code.value} "
-                f"({code.title}), which covers other conditions too."
-            )
-        else:
-            notes.append(f"{system} {code.value} ({code.title}) covers one form of this condition.")
-    return notes
 
 
 def _structured_data(condition, codes, review):

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from conditions import views as condition_views
 from conditions.feeds import UpdatesFeed
-from conditions.sitemaps import ConditionSitemap
+from conditions.sitemaps import CodeSitemap, ConditionSitemap
 
 admin.site.site_header = "DiseaseMaps editorial"
 admin.site.site_title = "DiseaseMaps admin"
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("community.urls")),
     path("admin/", admin.site.urls),
     path("markdownx/", include("markdownx.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": {"conditions": ConditionSitemap}}, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"conditions": ConditionSitemap, "codes": CodeSitemap}}, name="sitemap"),
     path("robots.txt", condition_views.robots_txt, name="robots"),
     path("feeds/updates/", UpdatesFeed(), name="feed-updates"),
     path("healthz", condition_views.healthz, name="healthz"),
