@@ -155,3 +155,13 @@ def test_member_signup_refuses_a_taken_address_even_past_the_form(alice):
     with pytest.raises(ValidationError, match="already exists"):
         services.member_signup(email="ALICE@example.org", password="x-long-passphrase", display_name="A")
     assert User.objects.filter(email__iexact="alice@example.org").count() == 1
+
+
+def test_password_reset_rate_limit_per_address(client, alice, rate_limits):
+    rate_limits(password_reset={"ip": (1, 3600)})
+    client.post("/accounts/password-reset/", {"email": "alice@example.org"})
+    response = client.post("/accounts/password-reset/", {"email": "alice@example.org"})
+    assert response.status_code == 429
+    assertContains(response, "too many times", status_code=429)
+    assertContains(response, 'value="alice@example.org"', status_code=429)
+    assert len(mail.outbox) == 1

@@ -222,3 +222,14 @@ def test_report_rate_limit_keeps_the_reason(as_user, bob, condition, make_story,
     assert response.status_code == 429
     assertContains(response, "Also spam, selling pills</textarea>", status_code=429)
     assert StoryReport.objects.count() == 1
+
+
+def test_honeypot_on_story_and_report_forms_stops_bots(as_user, alice, bob, condition, make_story):
+    response = as_user(alice).post(NEW, STORY | {"website": "http://spam.example"})
+    assertContains(response, "could not be sent")
+    assertContains(response, "It took *three years*.</textarea>")
+    story = make_story(condition, author=alice, status="approved")
+    response = as_user(bob).post(f"/conditions/lems/stories/{story.pk}/report/", {"reason": "x", "website": "y"})
+    assertContains(response, "could not be sent")
+    assert Story.objects.count() == 1
+    assert not StoryReport.objects.exists()
