@@ -6,6 +6,10 @@ from conditions.models import Code, ConditionCode
 CHUNK = 500  # codes per IN (...) lookup, well under SQLite's variable limit
 
 
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 class Command(BaseCommand):
     help = (
         "Check every condition's code against the loaded official releases, e.g. after load_codesets has "
@@ -28,12 +32,13 @@ class Command(BaseCommand):
                 problems.append(f"{row.condition.name} ({row.condition.get_status_display().lower()}): {problem}")
         for line in problems:
             self.stdout.write(line)
+        conditions = len({row.condition_id for row in rows})
         checked = (
-            f"{len(rows)} condition codes of {len({r.condition_id for r in rows})} conditions against the "
+            f"{_count(len(rows), 'condition code')} of {_count(conditions, 'condition')} against the "
             + " and the ".join(codesystems.RELEASES.values())
         )
         if problems:
-            raise CommandError(f"{len(problems)} problems in {checked}.")
+            raise CommandError(f"{_count(len(problems), 'problem')} in {checked}.")
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"No problems in {checked}."))
 

@@ -52,8 +52,8 @@ class Command(BaseCommand):
                 if unlinked:
                     self.stdout.write(
                         self.style.WARNING(
-                            f"{unlinked} condition codes named a {codesystems.label(system)} code this release "
-                            "no longer has; run audit_codes."
+                            f"Condition codes naming an {codesystems.label(system)} code this release no longer "
+                            f"has: {unlinked}. They keep their value, unlinked; run audit_codes."
                         )
                     )
             self.stdout.write(
