@@ -21,16 +21,19 @@ ROLE_SUMMARIES = {
 
 
 def failing_codes():
-    """Official-system codes on a page that are not in the loaded release (no official Code row).
+    """ICD codes on a page that are not linked to the loaded release, or primary codes that are
+    not billable: one indexed query, cheap enough for every dashboard view.
 
-    A stand-in until the code-set audit (issue 4's audit_codes) offers a function to call: it
-    catches codes stored before validation or left behind by a code-set update."""
+    The full check is `manage.py audit_codes` (its rules live in the command, so there is no
+    function to call yet); this catches what it most often finds, codes stored without validation
+    or left behind by a new release."""
     from . import codesystems
     from .models import ConditionCode
 
     return (
-        ConditionCode.objects.filter(system__in=codesystems.OFFICIAL, code__isnull=True)
-        .select_related("condition")
+        ConditionCode.objects.filter(system__in=codesystems.OFFICIAL)
+        .filter(Q(code__isnull=True) | Q(role=ConditionCode.Role.PRIMARY, code__is_billable=False))
+        .select_related("condition", "code")
         .order_by("condition__name", "system", "value")
     )
 
@@ -114,7 +117,7 @@ def editorial_dashboard(user, *, today=None):
                     (
                         f"{code.condition.name}: {code}",
                         reverse("admin:conditions_condition_change", args=[code.condition_id]) + "#codes-group",
-                        "not in the official code set",
+                        "not in the official code set" if code.code_id is None else "primary code is not billable",
                     )
                     for code in codes
                 ],
