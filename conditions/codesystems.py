@@ -212,10 +212,10 @@ def _and(items):
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def fit_notes(codes, condition_name: str) -> list[str]:
-    """How well a condition's codes fit it, in plain words: one sentence per broader code, and one
-    per system for the narrower ones. Exact codes and "code also" codes (which code something
-    else alongside) need none. `codes` are ConditionCodes, in display order."""
+def fit_notes(codes) -> list[str]:
+    """How well a condition's codes fit it, in plain words for its page: one sentence per broader
+    code, and one per system for the narrower ones. Exact codes and "code also" codes (which code
+    something else alongside) need none. `codes` are ConditionCodes, in display order."""
     notes, narrower = [], {}
     for code in codes:
         if code.role == "associated" or code.fit == "exact":
@@ -225,14 +225,14 @@ def fit_notes(codes, condition_name: str) -> list[str]:
             narrower.setdefault(system, []).append(titled)
         elif code.role == "primary":
             notes.append(
-                f"There is no specific {system} code for {condition_name}; it is coded as {titled}, "
+                f"There is no specific {system} code for this condition; it is coded as {titled}, "
                 "a code that covers other conditions too."
             )
         else:
-            notes.append(f"{system} {titled} covers other conditions too, not only {condition_name}.")
+            notes.append(f"{system} {titled} covers other conditions too, not only this one.")
     for system, titled in narrower.items():
         each = "each cover" if len(titled) > 1 else "covers"
-        notes.append(f"{system} {_and(titled)} {each} only one form of {condition_name}.")
+        notes.append(f"{system} {_and(titled)} {each} only one form of this condition.")
     return notes
 
 

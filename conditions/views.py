@@ -57,7 +57,7 @@ def condition_detail(request, slug):
         "review": review,
         "review_is_current": condition.is_review_current(review),
         "codes": codes,
-        "fit_notes": codesystems.fit_notes(codes, condition.name),
+        "fit_notes": codesystems.fit_notes(codes),
         "references": condition.references.all(),
         "related": condition.related.all(),
         "signs": condition.signs.all(),

@@ -208,14 +208,14 @@ def test_condition_page_explains_broader_and_narrower_codes_in_plain_words(clien
     add_code(lems, I10, "C34.90", role="associated", fit="broader")
     assertContains(
         client.get("/conditions/dmd/"),
-        "There is no specific ICD-10-CM code for Duchenne muscular dystrophy; it is coded as G71.01 "
+        "There is no specific ICD-10-CM code for this condition; it is coded as G71.01 "
         "(Duchenne or Becker muscular dystrophy), a code that covers other conditions too.",
     )
     response = client.get("/conditions/lems/")
     assertContains(
         response,
         "ICD-10-CM G70.81 (Lambert-Eaton syndrome in disease classified elsewhere) and G73.1 (Lambert-Eaton "
-        "syndrome in neoplastic disease) each cover only one form of Lambert-Eaton myasthenic syndrome.",
+        "syndrome in neoplastic disease) each cover only one form of this condition.",
     )
     assertNotContains(
         response, "C34.90 (Malignant neoplasm of unspecified part of unspecified bronchus or lung) covers"
