@@ -110,6 +110,11 @@ class ConditionCodeInline(admin.TabularInline):
     def official_title(self, obj):
         return obj.title or "—"
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "system":  # most codes an editor adds are ICD-10-CM
+            kwargs["initial"] = codesystems.ICD10CM
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
 
 class ReferenceInline(admin.TabularInline):
     model = Reference
@@ -398,7 +403,9 @@ def field_diffs(old, new, *, fields=DIFF_FIELDS):
     "same", "del" or "ins", word by word, so a one-word fix in a long paragraph reads as one word."""
     changes = []
     for field in fields:
-        before, after = str(getattr(old, field, "") or "") if old else "", str(getattr(new, field, "") or "")
+        labels = dict(Condition._meta.get_field(field).flatchoices)  # "in_review" reads "In review"
+        before = str(labels.get(getattr(old, field, ""), getattr(old, field, "")) or "") if old else ""
+        after = str(labels.get(getattr(new, field, ""), getattr(new, field, "")) or "")
         if before == after:
             continue
         a, b = _words(before), _words(after)
