@@ -14,9 +14,13 @@ MESSAGE = "You have done this too many times in a short while. Please wait a lit
 
 
 def client_ip(request):
-    """The address the request came from. Behind a load balancer, configure it to set REMOTE_ADDR
-    (e.g. gunicorn --forwarded-allow-ips with a proxy-aware middleware); X-Forwarded-For is never
-    trusted here because any client can write it."""
+    """The address the request came from. Behind N proxies we trust (TRUSTED_PROXY_COUNT, e.g. 1
+    for one load balancer), the client is the Nth address from the right of X-Forwarded-For:
+    each proxy appends what it saw, and anything further left was written by the client itself."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -186,6 +186,8 @@ COMMUNITY_MIN_PUBLIC_COUNT = int(os.environ.get("COMMUNITY_MIN_PUBLIC_COUNT", "1
 
 # Abuse limits, counted in the cache per account ("user") and per IP address ("ip"):
 # (attempts, window in seconds). See community/ratelimit.py.
+# Behind a load balancer, how many proxies add to X-Forwarded-For (0: use the connection's address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 COMMUNITY_RATE_LIMITS = {
     "signup": {"ip": (20, 3600)},
     "password_reset": {"ip": (20, 3600)},
