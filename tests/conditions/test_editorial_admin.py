@@ -310,3 +310,12 @@ def test_view_on_site_only_for_published_pages(as_user, editor, page, make_condi
     assertNotContains(client.get(change_url(page)), "View on site")
     live = make_condition(origin=Origin.DEMO)
     assertContains(client.get(change_url(live)), "View on site")
+
+
+def test_inline_changes_record_who_made_them(as_user, editor, page):
+    from conditions.models import Synonym
+
+    data = form_data(page) | {"synonyms-TOTAL_FORMS": "1", "synonyms-0-name": "Eaton-Lambert syndrome"}
+    assert as_user(editor).post(change_url(page), data).status_code == 302
+    assert Synonym.history.get(name="Eaton-Lambert syndrome").history_user == editor
+    assertContains(as_user(editor).get(f"/admin/conditions/condition/{page.pk}/history/"), "Eaton-Lambert syndrome")
