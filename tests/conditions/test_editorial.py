@@ -233,3 +233,20 @@ def test_setup_roles_removes_extra_permissions(db):
     editor_group.permissions.add(Permission.objects.get(codename="sign_off_condition"))
     call_command("setup_roles", verbosity=0)
     assert not editor_group.permissions.filter(codename="sign_off_condition").exists()
+
+
+def test_load_demo_puts_the_demo_staff_in_their_roles(db, settings):
+    from community.models import User
+
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)
+    groups = {
+        user.email.split("@")[0]: list(user.groups.values_list("name", flat=True))
+        for user in User.objects.filter(is_staff=True)
+    }
+    assert groups == {
+        "editor": [roles.EDITOR],
+        "reviewer": [roles.REVIEWER],
+        "moderator": [roles.MODERATOR],
+        "admin": [],  # a superuser needs no group
+    }
