@@ -1,8 +1,10 @@
 """Counts stay exact when members join at the same moment. Threads need committed rows and real
 row locks, so this runs on PostgreSQL only (CI's second pass: DATABASE_URL=postgres://...).
 
-It commits its rows and deletes them itself instead of using pytest-django's `transactional_db`,
-whose flush after the test would also empty the official code sets the session loaded once."""
+Each thread has its own connection, which commits for real. The test itself runs in pytest-django's
+usual transaction (a `transactional_db` flush afterwards would also empty the official code sets the
+session loaded once), so its rows are made and removed on a connection of their own, and read back
+under PostgreSQL's READ COMMITTED, which sees what other connections committed."""
 
 import threading
 
@@ -19,10 +21,31 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs
 THREADS = 12
 
 
+def on_own_connection(work):
+    """Runs work() in a fresh thread, so on its own autocommitting connection; returns its result."""
+    results, errors = [], []
+    thread = threading.Thread(target=run_and_close, args=(lambda: results.append(work()), errors))
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
+def run_and_close(work, errors):
+    try:
+        work()
+    except Exception as error:  # handed back to the test's thread
+        errors.append(error)
+    finally:
+        connections.close_all()
+
+
 @pytest.fixture
-def committed(django_db_setup, django_db_blocker):
-    """Autocommit access to the test database; every row the test made is deleted afterwards."""
-    with django_db_blocker.unblock():
+def committed(db):
+    """A published condition and members, committed; deleted again after the test."""
+
+    def create():
         condition = Condition.objects.create(
             name="Concurrency syndrome", slug="concurrency", summary="S.", status="published"
         )
@@ -30,12 +53,17 @@ def committed(django_db_setup, django_db_blocker):
             User.objects.create_user(email=f"race{n}@example.org", username=f"race{n}", display_name=f"Race {n}")
             for n in range(THREADS)
         ]
-        try:
-            yield condition, users
-        finally:
-            Membership.objects.filter(condition=condition).delete()
-            User.objects.filter(pk__in=[u.pk for u in users]).delete()
-            condition.delete()
+        return condition, users
+
+    def delete():
+        Membership.objects.filter(condition=condition).delete()
+        User.objects.filter(pk__in=[u.pk for u in users]).delete()
+        condition.delete()
+        return True
+
+    condition, users = on_own_connection(create)
+    yield condition, users
+    on_own_connection(delete)
 
 
 def run_together(target, count):
@@ -43,15 +71,10 @@ def run_together(target, count):
     barrier, errors = threading.Barrier(count), []
 
     def run(n):
-        try:
-            barrier.wait()
-            target(n)
-        except Exception as error:  # collected and asserted on below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        barrier.wait()
+        target(n)
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    threads = [threading.Thread(target=run_and_close, args=(lambda n=n: run(n), errors)) for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
