@@ -212,6 +212,7 @@ def code_detail(request, system, code):
         "icd9_range": selectors.CodeRange(found.code[:2], 0) if is_icd9 else None,
         "children": selectors.children(found) if not is_icd9 else [],
         "neighbours": selectors.icd9_neighbours(found) if is_icd9 else [],
+        "icd9_category": found.code.split(".")[0],
         "own_notes": own_notes,
         "inherited_notes": inherited_notes,
         "crosswalk": crosswalk,

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from conditions import codesystems, official_codes
+from conditions import codesystems, official_codes, selectors
 from conditions.models import Code, ConditionCode
 
 I10, I9 = codesystems.ICD10CM, codesystems.ICD9CM
@@ -279,6 +279,14 @@ def test_browse_icd9cm_by_number(client, db):
     assert client.get("/codes/icd-9-cm/", {"range": "zz"}).status_code == 404
 
 
+def test_icd9_code_page_lists_the_other_codes_of_its_category(client, db):
+    response = client.get("/codes/icd-9-cm/358.30/")
+    assertContains(response, "Other ICD-9-CM codes in category 358")
+    assertContains(response, 'href="/codes/icd-9-cm/358.31/"')
+    assert _breadcrumb(response) == ["/codes/icd-9-cm/", "/codes/icd-9-cm/?range=35"]
+    assertContains(client.get("/codes/icd-9-cm/E800.1/"), "Other ICD-9-CM codes in category E800")
+
+
 def test_code_page_explains_the_notes_and_links_the_codes_they_name(client, db):
     response = client.get("/codes/icd-10-cm/G70.81/")
     assertContains(response, "Excludes1: never coded together with")
@@ -432,6 +440,13 @@ def test_sitemap_lists_code_pages_of_codes_published_conditions_use(client, make
 
 def test_every_loaded_code_is_unique_and_canonical(db):
     assert Code.objects.filter(system=I10, kind="chapter").count() == 22
+    parents = dict(Code.objects.values_list("pk", "parent_id"))
+
+    def depth(pk):
+        return 0 if parents[pk] is None else 1 + depth(parents[pk])
+
+    # code pages load a code's ancestors in one query, following at most this many parents
+    assert max(depth(pk) for pk in parents) == selectors.ANCESTRY.count("parent")
     sample = Code.objects.filter(kind__in=["category", "subcategory", "code"]).order_by("?")[:2000]
     for code in sample:
         assert codesystems.normalise(code.system, code.code) == code.code
