@@ -14,9 +14,16 @@ READER_VISIBLE = [
 SEARCHED = ["conditions.Condition", "conditions.Synonym", "conditions.ConditionCode"]
 
 
-def _refresh_search(sender, instance, **kwargs):
-    condition_id = instance.pk if sender._meta.model_name == "condition" else instance.condition_id
-    search.refresh([condition_id])
+def _refresh_search(sender, instance, origin=None, **kwargs):
+    if sender._meta.model_name == "condition":
+        search.refresh([instance.pk])
+    elif not _deleting_conditions(origin):  # the page itself is going: its entry goes with it
+        search.refresh([instance.condition_id])
+
+
+def _deleting_conditions(origin):
+    model = origin.model if hasattr(origin, "model") else type(origin)
+    return model._meta.label == "conditions.Condition" if origin is not None else False
 
 
 for model in READER_VISIBLE:

@@ -100,3 +100,17 @@ def test_autocomplete_returns_json_suggestions(client, catalogue):
 
 def test_autocomplete_ignores_one_letter(client, catalogue):
     assert client.get("/search/suggest/", {"q": "l"}).json()["suggestions"] == []
+
+
+def test_deleting_a_condition_removes_it_from_search(client, catalogue):
+    from conditions.models import Condition, SearchEntry
+
+    lems = catalogue["lems"]
+    Condition.objects.get(pk=lems.pk).delete()  # cascades to its codes and synonyms
+    assert not SearchEntry.objects.filter(condition_id=lems.pk).exists()
+    assert "Lambrix-Eaton myasthenic syndrome" not in [n for n, _ in names(client, "lambrix")]
+
+
+def test_deleting_a_synonym_updates_search(client, catalogue):
+    Synonym.objects.get(name="Eaton-Lambrix syndrome").delete()
+    assert "other name “Eaton-Lambrix syndrome”" not in [r for _, r in names(client, "eaton-lambrix syndrome")]
