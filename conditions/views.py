@@ -208,6 +208,7 @@ def code_detail(request, system, code):
     context = {
         "code": found,
         "heading": selectors.heading(found),
+        "label": selectors.short_label(found),
         "ancestors": [(a, selectors.short_label(a)) for a in chain],
         "icd9_range": selectors.CodeRange(found.code[:2], 0) if is_icd9 else None,
         "children": selectors.children(found) if not is_icd9 else [],

@@ -262,6 +262,7 @@ def test_browse_icd10cm_by_chapter_then_block(client, db):
     chapter = client.get("/codes/icd-10-cm/6/")
     assertContains(chapter, "<h1>ICD-10-CM chapter 6: Diseases of the nervous system (G00-G99)</h1>")
     assertContains(chapter, "Blocks in chapter 6")
+    assertContains(chapter, '<li aria-current="page">Chapter 6</li>')
     assertContains(chapter, 'href="/codes/icd-10-cm/G70-G73/"')
     block = client.get("/codes/icd-10-cm/G70-G73/")
     assertContains(block, 'href="/codes/icd-10-cm/G70/"')
