@@ -5,7 +5,10 @@ from django.template.response import TemplateResponse
 from markdownx.admin import MarkdownxModelAdmin
 
 from . import services
+from .forms import AdminLoginForm
 from .models import Membership, Story, StoryReport, User
+
+admin.site.login_form = AdminLoginForm  # the admin's log-in is throttled like the site's
 
 
 @admin.register(User)

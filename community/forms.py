@@ -1,7 +1,9 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from . import ratelimit
 from .models import Role, Story, StoryReport, User
 from .services import DUPLICATE_EMAIL
 
@@ -76,11 +78,29 @@ class SignupForm(HoneypotMixin, forms.Form):
         return cleaned
 
 
-class LoginForm(PlainLabels, AuthenticationForm):
+class ThrottledLoginMixin:
+    """Refuses log-ins for an account or address with too many recent failures (ratelimit)."""
+
+    def clean(self):
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        if ratelimit.login_blocked(self.request, email):
+            raise forms.ValidationError(ratelimit.LOGIN_MESSAGE, code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            ratelimit.login_failed(self.request, email)
+            raise
+
+
+class LoginForm(ThrottledLoginMixin, PlainLabels, AuthenticationForm):
     """E-mail addresses are stored in lower case; accept them typed in any case."""
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
 
 
 class HoneypotPasswordResetForm(HoneypotMixin, PasswordResetForm):

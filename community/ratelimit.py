@@ -50,3 +50,25 @@ def hit(request, scope):
         if _count(key, window) > attempts:
             over = True
     return over
+
+
+# Password guessing: failed log-ins are counted per account and per address, on the site's and
+# the admin's log-in forms alike; over either limit every attempt is refused, right or wrong.
+LOGIN_MESSAGE = "Too many failed log-in attempts. For your security, please wait 15 minutes and try again."
+
+
+def _login_keys(request, email):
+    limits = settings.COMMUNITY_RATE_LIMITS["login_failure"]
+    subjects = {"account": email.strip().lower(), "ip": client_ip(request)}
+    for kind, (attempts, window) in limits.items():
+        digest = hashlib.sha256(subjects[kind].encode()).hexdigest()[:24]
+        yield f"ratelimit:login:{kind}:{digest}:{int(time.time() // window)}", attempts, window
+
+
+def login_blocked(request, email):
+    return any((cache.get(key) or 0) >= attempts for key, attempts, _ in _login_keys(request, email))
+
+
+def login_failed(request, email):
+    for key, _, window in _login_keys(request, email):
+        _count(key, window)

@@ -195,4 +195,5 @@ COMMUNITY_RATE_LIMITS = {
     "membership": {"user": (30, 3600), "ip": (120, 3600)},
     "story": {"user": (10, 3600), "ip": (30, 3600)},
     "report": {"user": (20, 3600), "ip": (60, 3600)},
+    "login_failure": {"account": (5, 900), "ip": (30, 900)},  # failed log-ins, site and admin
 }
