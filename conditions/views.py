@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 
 from . import codesystems, selectors
 from . import search as condition_search
-from .pagecache import cache_for_readers
 from .models import Code, Condition, ConditionCode, Status, Symptom
+from .pagecache import cache_for_readers
 
 LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
@@ -118,7 +118,9 @@ def search(request):
                 results.append((conditions[hit.condition_id], hit.reason))
         results = results[: condition_search.MAX_RESULTS]
         if not code_hits:
-            title_codes = list(Code.objects.filter(pk__in=condition_search.search_codes(query)).order_by("-system", "code"))
+            title_codes = list(
+                Code.objects.filter(pk__in=condition_search.search_codes(query)).order_by("-system", "code")
+            )
     context = {"query": query, "results": results, "code_hits": code_hits, "title_codes": title_codes}
     return render(request, "conditions/search.html", context)
 
@@ -261,7 +263,7 @@ def symptom_detail(request, slug):
     links = (
         symptom.condition_links.filter(condition__status=Status.PUBLISHED)
         .select_related("condition")
-        .only("frequency", "frequency_rank", "condition__name", "condition__slug", "condition__acronym")
+        .only("symptom", "frequency", "frequency_rank", "condition__name", "condition__slug", "condition__acronym")
         .order_by("frequency_rank", "condition__name")
     )
     page = Paginator(links, SYMPTOM_PAGE_SIZE).get_page(request.GET.get("page"))
