@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import codesystems, hpo, pagecache
+from . import codesystems, hpo, pagecache, pages
 from .markdown import render
 from .models import Condition, ConditionCode, ConditionSymptom, Origin, Status, Symptom
 
@@ -97,6 +97,7 @@ def import_catalogue(*, limit=None, dry_run=False):
 
     Condition.objects.bulk_create([c for _, c in to_create], batch_size=500)
     Condition.objects.bulk_update(to_update, ["name", "summary", "rendered"], batch_size=500)
+    pages.invalidate(c.pk for c in to_update)
     ConditionCode.objects.bulk_create(
         [ConditionCode(condition=c, system=codesystems.ORPHA, value=orpha) for orpha, c in to_create],
         batch_size=1000,
@@ -118,6 +119,7 @@ def attach_signs(signs_by_condition):
     )
     symptom_ids = dict(Symptom.objects.filter(hpo_id__in=terms).values_list("hpo_id", "id"))
     ConditionSymptom.objects.filter(condition_id__in=signs_by_condition).delete()
+    pages.invalidate(signs_by_condition)
     ConditionSymptom.objects.bulk_create(
         [
             ConditionSymptom(

@@ -97,23 +97,28 @@ class CodeMapping(models.Model):
         return f"{self.source.code} → {self.target.code}"
 
 
+def page_prefetches():
+    """The related rows a condition page prints (see ConditionQuerySet.for_page and conditions/pages.py)."""
+    return [
+        "synonyms",
+        "references",
+        Prefetch("codes", queryset=ConditionCode.objects.select_related("code")),
+        Prefetch("reviews", queryset=Review.objects.order_by("-reviewed_on", "-id")),
+        Prefetch("related", queryset=Condition.objects.published().only("name", "slug", "acronym")),
+        Prefetch(
+            "signs",
+            queryset=ConditionSymptom.objects.select_related("symptom").order_by("frequency_rank", "symptom__name"),
+        ),
+    ]
+
+
 class ConditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
     def for_page(self):
-        """Everything condition_detail.html renders, in a fixed number of queries."""
-        return self.prefetch_related(
-            "synonyms",
-            "references",
-            Prefetch("codes", queryset=ConditionCode.objects.select_related("code")),
-            Prefetch("reviews", queryset=Review.objects.order_by("-reviewed_on", "-id")),
-            Prefetch("related", queryset=Condition.objects.published().only("name", "slug", "acronym")),
-            Prefetch(
-                "signs",
-                queryset=ConditionSymptom.objects.select_related("symptom").order_by("frequency_rank", "symptom__name"),
-            ),
-        )
+        """Everything the condition page's stored parts print, in a fixed number of queries."""
+        return self.prefetch_related(*page_prefetches())
 
     def recently_reviewed(self):
         return self.published().exclude(last_reviewed_on=None).order_by("-last_reviewed_on", "name")
@@ -186,11 +191,15 @@ class Condition(models.Model):
     content_version = models.PositiveIntegerField(default=1, editable=False)
     # Denormalised from the newest Review so lists and the home page need no join.
     last_reviewed_on = models.DateField(null=True, blank=True, editable=False)
+    # The page's editorial parts as HTML, stored at first view and emptied by any change to the
+    # page or what it shows (conditions/pages.py); page_serial counts those changes.
+    page_parts = models.JSONField(default=dict, blank=True, editable=False)
+    page_serial = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     objects = ConditionQuerySet.as_manager()
-    # Every saved version, with who saved it; `rendered` is derived from the text, so not kept.
-    history = HistoricalRecords(excluded_fields=["rendered"])
+    # Every saved version, with who saved it; derived fields are not kept.
+    history = HistoricalRecords(excluded_fields=["rendered", "page_parts", "page_serial"])
 
     class Meta:
         ordering = ["name"]
@@ -276,7 +285,7 @@ class Condition(models.Model):
         return [(label, self.rendered.get(field, "")) for field, label in self.SECTIONS if getattr(self, field)]
 
     def latest_review(self):
-        """The newest review; uses the prefetched reviews from for_page()."""
+        """The newest review; uses the prefetched reviews (page_prefetches)."""
         reviews = list(self.reviews.all())
         return reviews[0] if reviews else None
 

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import codesystems, selectors
+from . import codesystems, pages, selectors
 from . import search as condition_search
-from .models import Code, Condition, ConditionCode, Status, Symptom
+from .models import Code, Condition, Status, Symptom
 from .pagecache import cache_for_readers
 
 LETTERS = list(string.ascii_uppercase)
@@ -48,54 +48,14 @@ def condition_list(request):
 @require_GET
 @cache_for_readers
 def condition_detail(request, slug):
-    condition = get_object_or_404(Condition.objects.published().for_page(), slug=slug)
-    review = condition.latest_review()
-    codes = sorted(condition.codes.all(), key=lambda c: (_SYSTEM_ORDER[c.system], _ROLE_ORDER[c.role], c.value))
+    condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
         "condition": condition,
-        "synonyms": [s.name for s in condition.synonyms.all()],
-        "review": review,
-        "review_is_current": condition.is_review_current(review),
-        "codes": codes,
-        "fit_notes": codesystems.fit_notes(codes),
-        "references": condition.references.all(),
-        "related": condition.related.all(),
-        "signs": condition.signs.all(),
+        "parts": pages.parts_for(condition),
         "member_total": condition.memberships.count(),
         "stories": condition.stories.approved().select_related("author").order_by("-created_at")[:3],
-        "canonical_url": settings.SITE_URL + condition.get_absolute_url(),
-        "structured_data": _structured_data(condition, codes, review),
     }
     return render(request, "conditions/condition_detail.html", context)
-
-
-_SYSTEM_ORDER = {system: i for i, (system, _) in enumerate(codesystems.CHOICES)}
-_ROLE_ORDER = {role: i for i, role in enumerate(ConditionCode.Role.values)}
-
-
-def _structured_data(condition, codes, review):
-    about = {
-        "@type": "MedicalCondition",
-        "name": condition.name,
-        "alternateName": [s.name for s in condition.synonyms.all()]
-        + ([condition.acronym] if condition.acronym else []),
-        "code": [
-            {"@type": "MedicalCode", "codeValue": c.value, "codingSystem": codesystems.label(c.system)} for c in codes
-        ],
-    }
-    data = {
-        "@context": "https://schema.org",
-        "@type": "MedicalWebPage",
-        "name": condition.title,
-        "url": settings.SITE_URL + condition.get_absolute_url(),
-        "description": condition.summary,
-        "dateModified": condition.updated_at.date().isoformat(),
-        "about": about,
-    }
-    if review:
-        data["lastReviewed"] = review.reviewed_on.isoformat()
-        data["reviewedBy"] = {"@type": "Person", "name": review.reviewer_name}
-    return data
 
 
 @require_GET

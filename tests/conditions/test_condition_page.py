@@ -149,14 +149,36 @@ def test_head_has_canonical_description_and_open_graph(client, lems):
 
 
 def test_query_count_is_fixed(client, lems, make_condition, make_membership, make_story, reviewer, make_review,
-                              django_assert_max_num_queries):  # fmt: skip
+                              django_assert_max_num_queries, settings):  # fmt: skip
+    settings.PAGE_CACHE = False  # measure the page, not the whole-page cache
     for n in range(20):
         lems.related.add(make_condition())
         make_membership(lems)
         make_story(lems, status="approved")
         Synonym.objects.create(condition=lems, name=f"Name {n}")
         make_review(lems, reviewer)
-    # condition; synonyms; references; codes+code; reviews; related; member count; stories+author
+    client.get("/")  # the footer's disclaimer is cached for every page
+    # First view after a change: condition; synonyms; references; codes+code; reviews; related;
+    # signs+symptom; storing the rendered parts; member count; stories+author
     with django_assert_max_num_queries(10):
         response = client.get("/conditions/lems/")
     assert response.status_code == 200
+    # Every later view: condition (with its stored parts); member count; stories+author
+    with django_assert_max_num_queries(3):
+        again = client.get("/conditions/lems/")
+    assert again.content == response.content
+
+
+def test_stored_page_follows_every_change(client, lems, make_condition, reviewer, make_review, settings):
+    settings.PAGE_CACHE = False
+    client.get("/conditions/lems/")
+    Synonym.objects.create(condition=lems, name="Brand-new other name")
+    assertContains(client.get("/conditions/lems/"), "Brand-new other name")
+    lems.related.add(make_condition(name="Newly related condition"))
+    assertContains(client.get("/conditions/lems/"), "Newly related condition")
+    make_review(lems, reviewer)
+    assertContains(client.get("/conditions/lems/"), "Dr Ada Reviewer")
+    lems.codes.get(value="G73.1").delete()
+    assertNotContains(client.get("/conditions/lems/"), "Lambert-Eaton syndrome in neoplastic disease")
+    Reference.objects.create(condition=lems, title="A new source")
+    assertContains(client.get("/conditions/lems/"), "A new source")

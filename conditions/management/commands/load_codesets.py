@@ -145,7 +145,10 @@ class Command(BaseCommand):
         return pairs, len(stale), unknown
 
     def _invalidate_cached_pages(self):
-        """Bulk writes send no signals, so the reader page cache is retired here."""
-        from conditions import pagecache
+        """Bulk writes send no signals, so the reader page cache and the stored condition pages
+        (which print official titles) are retired here."""
+        from conditions import pagecache, pages
+        from conditions.models import ConditionCode
 
+        pages.invalidate(ConditionCode.objects.filter(code__isnull=False).values("condition_id"))
         pagecache.invalidate()
