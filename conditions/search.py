@@ -207,6 +207,9 @@ def _rank(row, words, phrase):
             return Hit(condition_id, 0, score, f"other name “{synonym}”")
     if _starts_with(words, name):
         return Hit(condition_id, 1, score, "name")
+    for synonym in synonyms:
+        if _starts_with(words, synonym):
+            return Hit(condition_id, 1, score, f"other name “{synonym}”")
     if _all_words_in(words, name):
         return Hit(condition_id, 2, score, "name")
     for synonym in synonyms:
