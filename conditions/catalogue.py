@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from . import codesystems, hpo, pagecache, pages
 from .markdown import render
-from .models import Condition, ConditionCode, ConditionSymptom, Origin, Status, Symptom
+from .models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
 
 
 @dataclass
@@ -102,9 +102,34 @@ def import_catalogue(*, limit=None, dry_run=False):
         [ConditionCode(condition=c, system=codesystems.ORPHA, value=orpha) for orpha, c in to_create],
         batch_size=1000,
     )
+    Reference.objects.bulk_create(
+        [ref for orpha, c in to_create for ref in attribution(c, orpha)],
+        batch_size=1000,
+    )
     attach_signs({condition.pk: signs for condition, signs in signs_by_orpha.values()})
     pagecache.invalidate()
     return result
+
+
+def attribution(condition, orpha):
+    """The sources a catalogue page cites, with the licence terms their data comes under."""
+    return [
+        Reference(
+            condition=condition,
+            title=f"Orphanet: {condition.name} (ORPHA:{orpha})",
+            publisher="Orphanet (INSERM), data licensed CC BY 4.0",
+            url=codesystems.external_url(codesystems.ORPHA, orpha),
+            order=0,
+        ),
+        Reference(
+            condition=condition,
+            title=hpo.SOURCE.format(version=hpo.version()),
+            publisher="This page uses the Human Phenotype Ontology; find out more at hpo.jax.org",
+            url="https://hpo.jax.org/",
+            published=hpo.version()[:4],
+            order=1,
+        ),
+    ]
 
 
 def attach_signs(signs_by_condition):

@@ -17,7 +17,6 @@ FREQUENCIES = {
 }
 UNKNOWN_FREQUENCY = (5, "")
 SOURCE = "Human Phenotype Ontology annotations (version {version}), with data from Orphanet and OMIM"
-LICENCE = "HPO data is free to use under the HPO licence; Orphanet data is licensed CC BY 4.0."
 
 
 @dataclass(frozen=True)

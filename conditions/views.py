@@ -3,6 +3,7 @@ import string
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from . import codesystems, pages, selectors
 from . import search as condition_search
-from .models import Code, Condition, Status, Symptom
+from .models import Code, Condition, Origin, Status, Symptom
 from .pagecache import cache_for_readers
 
 LETTERS = list(string.ascii_uppercase)
@@ -20,10 +21,22 @@ PAGE_SIZE = 50
 @require_GET
 @cache_for_readers
 def home(request):
-    recently_reviewed = Condition.objects.recently_reviewed().only(
-        "name", "slug", "acronym", "summary", "last_reviewed_on"
-    )[:6]
-    return render(request, "conditions/home.html", {"recently_reviewed": recently_reviewed})
+    fields = ["name", "slug", "acronym", "summary", "last_reviewed_on", "updated_at", "origin"]
+    published = Condition.objects.published()
+    context = {
+        "recently_reviewed": Condition.objects.recently_reviewed().only(*fields)[:6],
+        "recently_updated": published.exclude(origin=Origin.CATALOGUE).order_by("-updated_at").only(*fields)[:6],
+        "totals": published.aggregate(
+            conditions=Count("id"),
+            reviewed=Count("id", filter=Q(last_reviewed_on__isnull=False)),
+            catalogue=Count("id", filter=Q(origin=Origin.CATALOGUE)),
+        ),
+        # The site-wide total identifies no one; per-condition counts follow the small-count rule.
+        "community": Condition.objects.filter(memberships__isnull=False).aggregate(
+            members=Count("memberships"), communities=Count("id", distinct=True)
+        ),
+    }
+    return render(request, "conditions/home.html", context)
 
 
 @require_GET

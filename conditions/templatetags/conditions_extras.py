@@ -2,8 +2,10 @@ import json
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
+
+from conditions.markdown import render
 
 register = template.Library()
 
@@ -24,3 +26,9 @@ def member_count(count):
     if count < threshold:
         return f"fewer than {threshold} members"
     return f"{count:,} member" + ("" if count == 1 else "s")
+
+
+@register.filter
+def plain_text(markdown_text):
+    """Markdown as plain words, for previews and meta descriptions (no ** or links)."""
+    return strip_tags(render(markdown_text)).strip()

@@ -70,3 +70,14 @@ def test_imported_entries_are_searchable_by_name_and_orpha_code(db, client):
     number, name, _ = orphanet_diseases(SLICE)[7]
     assertContains(client.get("/search/", {"q": name}), name)
     assertContains(client.get("/search/", {"q": f"ORPHA:{number}"}), name)
+
+
+def test_catalogue_pages_cite_their_sources_and_licences(db, client):
+    import_catalogue(limit=3)
+    number, name, _ = orphanet_diseases(3)[0]
+    response = client.get(Condition.objects.get(name=name).get_absolute_url())
+    assertContains(response, f"Orphanet: {name} (ORPHA:{number})")
+    assertContains(response, "CC BY 4.0")
+    assertContains(response, "This page uses the Human Phenotype Ontology")
+    import_catalogue(limit=3)  # a second run adds no duplicate sources
+    assert Condition.objects.get(name=name).references.count() == 2

@@ -2,14 +2,18 @@ import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
 
-def test_home_has_search_and_recently_reviewed(client, make_condition, reviewer, make_review):
+def test_home_has_search_recently_reviewed_updated_and_totals(client, make_condition, reviewer, make_review,
+                                                              make_membership):  # fmt: skip
     reviewed = make_condition(name="Wilson disease")
-    make_condition(name="Never reviewed")
+    unreviewed = make_condition(name="Never reviewed")
     make_review(reviewed, reviewer)
+    make_membership(reviewed)
     response = client.get("/")
     assertContains(response, 'role="search"')
-    assertContains(response, "Wilson disease")
-    assertNotContains(response, "Never reviewed")
+    assert [c.name for c in response.context["recently_reviewed"]] == ["Wilson disease"]
+    assert unreviewed.name in [c.name for c in response.context["recently_updated"]]
+    assertContains(response, "2 conditions: 1 reviewed by our medical reviewers.")
+    assertContains(response, "1 member in 1 condition community.")
 
 
 def test_index_filters_by_letter(client, make_condition):
