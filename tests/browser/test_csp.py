@@ -1,5 +1,6 @@
-"""The Content-Security-Policy holds in a real browser: pages, their scripts (the story preview,
-the admin's markdownx live preview and code suggestions) run without a single violation.
+"""The Content-Security-Policy holds in a real browser: pages and their scripts (search
+suggestions, the story preview, the admin's markdownx live preview and code suggestions) run
+without a single violation.
 
 Chromium reports a violation twice: a `securitypolicyviolation` event in the page (collected by
 an init script, which Playwright runs outside the page's policy) and a console error."""
@@ -53,6 +54,9 @@ def test_reader_pages_run_without_csp_violations(page):
     for url in ["/", LEMS, LEMS + "community/", "/search/?q=lambert", "/codes/icd-10-cm/G70.80/"]:
         page.goto(url)
         page.wait_for_load_state("networkidle")
+    page.goto("/")
+    page.get_by_role("combobox").first.fill("lamb")  # search suggestions (static/js/suggest.js)
+    expect(page.get_by_role("listbox", name="Suggested conditions")).to_be_visible()
     assert violations() == []
 
 
