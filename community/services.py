@@ -29,6 +29,10 @@ def member_signup(*, email, password, display_name):
     return user
 
 
+# A join, a leave, a story sent or edited is one transaction with the signal receivers its write
+# triggers (retiring cached pages): if anything fails halfway, nothing is written and the member
+# can simply try again (tests/test_atomic.py).
+@transaction.atomic
 def membership_join(*, user, condition, role, is_public=False):
     """Joins `user` to the community, or updates their role and listing if they are a member already.
     Returns (membership, created). Safe under concurrent requests: the unique constraint keeps one row."""
@@ -37,12 +41,14 @@ def membership_join(*, user, condition, role, is_public=False):
     )
 
 
+@transaction.atomic
 def membership_leave(*, user, condition):
     """Returns True if the member left, False if they were not a member."""
     deleted, _ = Membership.objects.filter(user=user, condition=condition).delete()
     return bool(deleted)
 
 
+@transaction.atomic
 def story_submit(*, author, condition, title, body, role, show_name):
     """A new story waits for a moderator."""
     return Story.objects.create(
@@ -50,6 +56,7 @@ def story_submit(*, author, condition, title, body, role, show_name):
     )
 
 
+@transaction.atomic
 def story_update(*, story, title, body, role, show_name):
     """The author's edit goes back to moderation, whatever the story's status was."""
     story.title, story.body, story.role, story.show_name = title, body, role, show_name
