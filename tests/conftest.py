@@ -9,6 +9,11 @@ from conditions.models import Condition, ConditionCode
 from conditions.services import review_sign_off
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests last: they are the slowest, and the rest fail faster without them."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The official code sets are loaded once per session (about 12 s), not once per test.

@@ -24,7 +24,9 @@ MEMBER = "member01@diseasemaps.example"
 
 def production_env(**extra):
     """The environment of a production server: DEBUG unset, its own key and host names."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "SECURE_SSL_REDIRECT"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' (Playwright in this process), never production's
+    test_only = {"DEBUG", "HTTPS", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in test_only}
     env |= {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "diseasemaps.org,www.diseasemaps.org"}
     return env | extra
 

@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+# Playwright's sync API keeps an event loop in the main thread for the session; Django's ORM
+# refuses to run beside one unless told the loop is not serving requests in this process.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
