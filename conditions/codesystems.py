@@ -88,7 +88,7 @@ def canonical_code(system: str, raw: str) -> str | None:
     """The stored form of any ICD-10-CM or ICD-9-CM entry a URL names: codes, blocks (g70-g73) and
     chapters (06); None when it cannot be one. Says nothing about whether it exists."""
     value = (raw or "").strip().upper()
-    if system == ICD10CM and value.isdigit():
+    if system == ICD10CM and value.isascii() and value.isdigit():  # not "²": int() refuses it
         return str(int(value))  # a chapter
     if system == ICD10CM and _BLOCK.match(value):
         return value

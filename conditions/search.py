@@ -92,6 +92,7 @@ def refresh(condition_ids=None):
 
 def search(query, limit=MAX_RESULTS):
     """Ranked hits for a reader's query: [Hit], best first. Costs two or three queries."""
+    query = (query or "").replace("\x00", "")  # PostgreSQL refuses text with NUL (a typed %00)
     words = tokens(query)[:8]
     if not words:
         return []
