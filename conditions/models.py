@@ -44,6 +44,11 @@ class Origin(models.TextChoices):
     CATALOGUE = "catalogue", "Catalogue entry"
 
 
+class CodeManager(models.Manager):
+    def get_by_natural_key(self, system, code):
+        return self.get(system=system, code=code)
+
+
 class Code(models.Model):
     """One entry of an official code set (ICD-10-CM or ICD-9-CM), loaded by load_codesets."""
 
@@ -62,6 +67,7 @@ class Code(models.Model):
     is_billable = models.BooleanField(default=False)
     # Inclusion terms, excludes, code first / code also notes, as the release carries them.
     notes = models.JSONField(default=dict, blank=True)
+    objects = CodeManager()
 
     class Meta:
         ordering = ["system", "code"]
@@ -71,6 +77,11 @@ class Code(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.title}"
+
+    def natural_key(self):
+        """A backup names a page's code as ("icd-10-cm", "G70.80"), not by row id: the code sets
+        are reloaded by load_codesets, whose ids differ from one database to the next (README)."""
+        return (self.system, self.code)
 
     def get_absolute_url(self):
         return reverse("conditions:code-detail", args=[self.system, self.code])
