@@ -2,15 +2,18 @@
 
 Every published condition has a SearchEntry: its names (name, acronym, other names, one per
 line), its codes and its symptoms. SQLite searches it with FTS5 (an external-content table kept
-in sync by triggers) and corrects typos against the FTS5 vocabulary; PostgreSQL uses full-text
-search with GIN indexes and pg_trgm similarity for typos. Both return candidates that are
-ranked here the same way, each with the reason it matched."""
+in sync by triggers), PostgreSQL full-text search with a GIN index. A query with few hits is
+tried again with each unknown word corrected to the closest word of the index's own vocabulary
+(fts5vocab, ts_stat), so typos are forgiven alike on both. Candidates are ranked here the same
+way for both, each with the reason it matched."""
 
 import difflib
 import functools
 import re
+import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 
 from . import codesystems
@@ -85,33 +88,30 @@ def refresh(condition_ids=None):
         ],
         batch_size=1000,
     )
+    cache.set(VOCABULARY_VERSION_KEY, time.time_ns(), None)
 
 
 # --- searching -----------------------------------------------------------------------------
 
 
 def search(query, limit=MAX_RESULTS):
-    """Ranked hits for a reader's query: [Hit], best first. Costs two or three queries."""
+    """Ranked hits for a reader's query: [Hit], best first. Costs one query, two with a typo."""
     query = (query or "").replace("\x00", "")  # PostgreSQL refuses text with NUL (a typed %00)
     words = tokens(query)[:8]
     if not words:
         return []
     phrase = query.strip().lower()
-    if connection.vendor == "postgresql":
-        rows, corrected = _postgres_candidates(words, phrase), words
-    else:
-        rows, corrected = _sqlite_candidates(words)
-    hits = []
-    for *row, fuzzy in rows:
-        if fuzzy:  # found only by correcting a typo: rank by the corrected words, after every exact hit
-            hit = _rank(row, corrected, " ".join(corrected))
-            hit.tier += 5
-            hit.reason = (
-                f"{hit.reason} (did you mean “{' '.join(corrected)}”?)" if corrected != words else "a similar name"
-            )
-        else:
-            hit = _rank(row, words, phrase)
-        hits.append(hit)
+    hits = [_rank(row, words, phrase) for row in _candidates(words)]
+    if len(hits) < 5:  # few or no hits: perhaps a typo
+        corrected = _corrected(words)
+        if corrected != words:
+            seen = {hit.condition_id for hit in hits}
+            for row in _candidates(corrected):
+                if row[0] not in seen:  # ranked by the corrected words, after every exact hit
+                    hit = _rank(row, corrected, " ".join(corrected))
+                    hit.tier += 5
+                    hit.reason = f"{hit.reason} (did you mean “{' '.join(corrected)}”?)"
+                    hits.append(hit)
     hits.sort(key=lambda h: (h.tier, h.score))
     return hits[:limit]
 
@@ -121,24 +121,31 @@ def _fts5_query(words):
     return " ".join(f'"{w}"*' for w in words)
 
 
-def _sqlite_candidates(words):
-    """Rows (id, names, codes, symptoms, bm25, fuzzy) and the words after typo correction."""
-    sql = (
-        "SELECT e.condition_id, e.names, e.codes, e.symptoms, bm25(conditions_search_fts, 10.0, 10.0, 1.0) "
-        "FROM conditions_search_fts JOIN conditions_searchentry e ON e.condition_id = conditions_search_fts.rowid "
-        "WHERE conditions_search_fts MATCH %s ORDER BY 5 LIMIT 200"
-    )
+def _tsquery(words):
+    # Only word characters reach to_tsquery (no operators from readers); each word a prefix.
+    cleaned = [re.sub(r"\W", "", w) for w in words]
+    return " & ".join(f"{w}:*" for w in cleaned if w) or "x"
+
+
+def _candidates(words):
+    """Rows (id, names, codes, symptoms, score: lower is better) matching every word as a prefix."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_fts5_query(words)])
-        rows = [(*row, False) for row in cursor.fetchall()]
-        corrected = words
-        if len(rows) < 5:
-            corrected = _corrected(words)
-            if corrected != words:
-                cursor.execute(sql, [_fts5_query(corrected)])
-                seen = {row[0] for row in rows}
-                rows += [(*row, True) for row in cursor.fetchall() if row[0] not in seen]
-    return rows, corrected
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT e.condition_id, e.names, e.codes, e.symptoms, -ts_rank({VECTOR_SQL}, q) "
+                f"FROM conditions_searchentry e, to_tsquery('simple', %s) q WHERE {VECTOR_SQL} @@ q "
+                "ORDER BY 5 LIMIT 200",
+                [_tsquery(words)],
+            )
+        else:
+            cursor.execute(
+                "SELECT e.condition_id, e.names, e.codes, e.symptoms, bm25(conditions_search_fts, 10.0, 10.0, 1.0) "
+                "FROM conditions_search_fts JOIN conditions_searchentry e "
+                "ON e.condition_id = conditions_search_fts.rowid "
+                "WHERE conditions_search_fts MATCH %s ORDER BY 5 LIMIT 200",
+                [_fts5_query(words)],
+            )
+        return cursor.fetchall()
 
 
 def _corrected(words):
@@ -155,37 +162,28 @@ def _corrected(words):
     return fixed
 
 
+VOCABULARY_VERSION_KEY = "search:vocabulary-version"
+
+
+def _vocabulary():
+    """The words of every indexed name, by first one and two letters; rebuilt after refresh()."""
+    # A fresh cache starts from a new number, never one an older vocabulary was built for.
+    return _vocabulary_for(cache.get_or_set(VOCABULARY_VERSION_KEY, time.time_ns, None))
+
+
 @functools.lru_cache(maxsize=1)
 def _vocabulary_for(version):
+    if connection.vendor == "postgresql":
+        sql = "SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', names) FROM conditions_searchentry')"
+    else:
+        sql = "SELECT term FROM conditions_search_vocab WHERE col = 'names'"
     by_prefix = {}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT term FROM conditions_search_vocab WHERE col = 'names'")
+        cursor.execute(sql)
         for (term,) in cursor.fetchall():
             by_prefix.setdefault(term[:1], []).append(term)
             by_prefix.setdefault(term[:2], []).append(term)
     return by_prefix
-
-
-def _vocabulary():
-    from .pagecache import content_version
-
-    return _vocabulary_for(content_version())
-
-
-def _postgres_candidates(words, phrase):
-    cleaned = [re.sub(r"\W", "", w) for w in words]
-    tsquery = " & ".join(f"{w}:*" for w in cleaned if w) or "x"
-    sql = f"""
-        SELECT e.condition_id, e.names, e.codes, e.symptoms,
-               -ts_rank({VECTOR_SQL}, to_tsquery('simple', %s)) - word_similarity(%s, e.names),
-               NOT ({VECTOR_SQL} @@ to_tsquery('simple', %s))
-        FROM conditions_searchentry e
-        WHERE {VECTOR_SQL} @@ to_tsquery('simple', %s) OR %s <%% e.names
-        ORDER BY 5 LIMIT 200
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [tsquery, phrase, tsquery, tsquery, phrase])
-        return cursor.fetchall()
 
 
 # The indexed expression (see the migration); the query must repeat it exactly to use the index.

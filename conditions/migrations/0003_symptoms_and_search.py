@@ -38,17 +38,14 @@ SQLITE_BACKWARD = [
     "DROP TRIGGER conditions_search_ai", "DROP TABLE conditions_search_vocab", "DROP TABLE conditions_search_fts",
 ]
 POSTGRES_FORWARD = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     # The expression must match conditions.search.VECTOR_SQL for the planner to use it.
     """CREATE INDEX conditions_searchentry_fts ON conditions_searchentry USING gin ((
         setweight(to_tsvector('simple', names), 'A') || setweight(to_tsvector('simple', codes), 'A')
         || setweight(to_tsvector('simple', symptoms), 'C')))""",
-    "CREATE INDEX conditions_searchentry_trgm ON conditions_searchentry USING gin (names gin_trgm_ops)",
     "CREATE INDEX conditions_code_title_fts ON conditions_code USING gin (to_tsvector('english', title))",
 ]
 POSTGRES_BACKWARD = [
-    "DROP INDEX conditions_code_title_fts", "DROP INDEX conditions_searchentry_trgm",
-    "DROP INDEX conditions_searchentry_fts",
+    "DROP INDEX conditions_code_title_fts", "DROP INDEX conditions_searchentry_fts",
 ]
 
 
