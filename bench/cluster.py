@@ -62,10 +62,14 @@ def flush_redis(url):
 
 def sql(database_url, query, *params):
     """One row of a query against the site's database, read outside the site (psycopg)."""
+    return sql_rows(database_url, query, *params)[0]
+
+
+def sql_rows(database_url, query, *params):
     import psycopg
 
     with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as conn:
-        return conn.execute(query, params).fetchone()
+        return conn.execute(query, params).fetchall()
 
 
 @dataclass
@@ -106,6 +110,14 @@ def build_site(database_url, cache_url, tmp, **env):
             stdout=subprocess.DEVNULL,
         )
     return Site(env=site_env, logs=tmp, database_url=database_url)
+
+
+def manage(site, *args):
+    """Runs a management command against the site's database, with the instances' settings."""
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=site.env, check=True, capture_output=True, text=True
+    )
+    return result.stdout
 
 
 class Instances:
