@@ -187,11 +187,13 @@ def _load_page(page):
         "origin": Origin.DEMO,
         **{
             f: page.get(f, "")
-            for f in ["clinical_significance", "diagnosis", "treatment", "living_with", "coding_notes"]
+            for f in ["clinical_significance", "symptoms", "diagnosis", "treatment", "living_with", "coding_notes"]
         },
     }
     changed = 0
     condition = Condition.objects.filter(slug=page["slug"]).first()
+    if condition is not None and condition.origin != Origin.DEMO:
+        return 0  # an editor or reviewer has taken the page over: it is theirs now
     if condition is None:
         condition = Condition(slug=page["slug"], **fields)
         condition.full_clean()

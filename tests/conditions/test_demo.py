@@ -59,3 +59,19 @@ def test_load_demo_refuses_production(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("load_demo", verbosity=0)
+
+
+def test_load_demo_leaves_a_page_an_editor_took_over(demo):
+    lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
+    lems.summary = "Rewritten by our editor."
+    lems.origin = "editorial"
+    lems.save()
+    call_command("load_demo", verbosity=0)
+    lems.refresh_from_db()
+    assert lems.summary == "Rewritten by our editor."
+
+
+def test_demo_lems_symptoms_come_from_the_seed_and_the_hpo_annotations(demo):
+    lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
+    assert lems.symptoms.startswith("The hallmark symptom is proximal muscle weakness")
+    assert lems.signs.filter(symptom__name="Calcium channel antibody positivity").exists()
