@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from community.models import Membership, Story, User
+from conditions import roles
 from conditions.models import Condition, ConditionCode
 from conditions.services import review_sign_off
 
@@ -116,3 +117,33 @@ def make_story(make_user):
         return Story.objects.create(author=author, condition=condition, **(defaults | fields))
 
     return make
+
+
+@pytest.fixture
+def staff(make_user):
+    """make_user with an editorial role: staff(roles.EDITOR)."""
+    from django.contrib.auth.models import Group
+
+    call_command("setup_roles", verbosity=0)
+
+    def make(role, **fields):
+        user = make_user(is_staff=True, **fields)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor(staff):
+    return staff(roles.EDITOR, display_name="Eda Editor")
+
+
+@pytest.fixture
+def medical_reviewer(staff):
+    return staff(roles.REVIEWER, display_name="Dr Rui Reviewer", credentials="MD, neurology")
+
+
+@pytest.fixture
+def moderator(staff):
+    return staff(roles.MODERATOR, display_name="Mo Moderator")

@@ -14,7 +14,7 @@ def member(make_user):
 
 
 @pytest.fixture
-def staff(make_user):
+def superuser(make_user):
     return make_user(email="editor@example.org", is_staff=True, is_superuser=True)
 
 
@@ -23,8 +23,8 @@ def guess(client, url, email, password):
 
 
 @pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
-def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, member, staff, url):
-    user = staff if url.startswith("/admin") else member
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, member, superuser, url):
+    user = superuser if url.startswith("/admin") else member
     for _ in range(5):
         response = guess(client, url, user.email, "wrong-password")
         assert response.status_code == 200

@@ -13,36 +13,6 @@ from conditions.services import condition_restore, condition_submit_for_review, 
 
 
 @pytest.fixture
-def staff(make_user):
-    """make_user with a role: staff("Editor")."""
-    from django.contrib.auth.models import Group
-
-    call_command("setup_roles", verbosity=0)
-
-    def make(role, **fields):
-        user = make_user(is_staff=True, **fields)
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(roles.EDITOR, display_name="Eda Editor")
-
-
-@pytest.fixture
-def medical_reviewer(staff):
-    return staff(roles.REVIEWER, display_name="Dr Rui Reviewer", credentials="MD, neurology")
-
-
-@pytest.fixture
-def moderator(staff):
-    return staff(roles.MODERATOR, display_name="Mo Moderator")
-
-
-@pytest.fixture
 def draft(make_condition):
     return make_condition(status=Status.DRAFT, summary="A short answer.", treatment="Rest.")
 

@@ -4,41 +4,11 @@ may and may not do, the dashboard's lists, history with diffs and restore, searc
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from pytest_django.asserts import assertContains, assertNotContains
 
 from community.models import StoryReport
-from conditions import roles
 from conditions.models import Condition, ConditionCode, Origin, Review, Status
 from conditions.services import condition_submit_for_review, review_sign_off
-
-
-@pytest.fixture
-def staff(make_user):
-    call_command("setup_roles", verbosity=0)
-
-    def make(role, **fields):
-        user = make_user(is_staff=True, **fields)
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(roles.EDITOR, display_name="Eda Editor")
-
-
-@pytest.fixture
-def medical_reviewer(staff):
-    return staff(roles.REVIEWER, display_name="Dr Rui Reviewer", credentials="MD, neurology")
-
-
-@pytest.fixture
-def moderator(staff):
-    return staff(roles.MODERATOR)
 
 
 @pytest.fixture
