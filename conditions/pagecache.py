@@ -1,41 +1,71 @@
-"""Whole-page caching for anonymous readers, with one content version for invalidation.
+"""Whole-page caching for anonymous readers, retired by version counters.
 
 Reader pages opt in with @cache_for_readers. ReaderCacheMiddleware, near the top of the stack,
 answers a GET from the cache when the request carries no session (so no logged-in member, who
-must see their own actions at once) and no pending messages. Any change a reader could see
-(a page, a code, a review, a member count, a story) bumps the content version, which retires
-every cached page at once: writes are rare next to reads, and a stale medical page or count is
-worse than a few cache misses. Several processes need a shared cache (CACHE_URL) for this."""
+must see their own actions at once) and no pending messages. A cached page is keyed by the
+versions of what it shows:
+- every page: the content version, bumped by any change to a page, a code, a review or a
+  source (invalidate), which retires every cached page at once;
+- a condition's own pages (/conditions/<slug>/…): that condition's community version, bumped
+  when a member joins or leaves or a story changes (invalidate_community);
+- the home page: the site's community version, for its member totals.
+So a join retires two or three pages, not the whole cache. Several processes need a shared cache
+(CACHE_URL) for this to hold."""
 
 import functools
 import hashlib
+import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
 
 VERSION_KEY = "pagecache:version"
+COMMUNITY_KEY = "pagecache:community"
 TIMEOUT = 60 * 60
+_CONDITION_PATH = re.compile(r"^/conditions/([-\w]+)/")
 
 
-def content_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, None)
-    return version
+def _condition_key(slug):
+    return f"pagecache:community:{slug}"
+
+
+def _bump(key):
+    try:
+        cache.incr(key)
+    except ValueError:  # not set yet, or evicted: a new number, never one a cached page was keyed by
+        cache.set(key, time.time_ns(), None)
 
 
 def invalidate(*args, **kwargs):
-    """Retire every cached page. Connected to the models' save and delete signals (apps.py)."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not set yet, or evicted
-        cache.set(VERSION_KEY, 2, None)
+    """Retire every cached page. Connected to the models' save and delete signals (signals.py)."""
+    _bump(VERSION_KEY)
 
 
-def _key(request, version):
+def invalidate_community(condition_slug):
+    """Retire the pages that show this condition's members or stories, and the home page's totals."""
+    _bump(_condition_key(condition_slug))
+    _bump(COMMUNITY_KEY)
+
+
+def _versions(path):
+    keys = [VERSION_KEY]
+    if path == "/":
+        keys.append(COMMUNITY_KEY)
+    match = _CONDITION_PATH.match(path)
+    if match:
+        keys.append(_condition_key(match.group(1)))
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, time.time_ns(), None)
+            found[key] = cache.get(key)
+    return ":".join(str(found[key]) for key in keys)
+
+
+def _key(request):
     digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-    return f"pagecache:{version}:{digest}"
+    return f"pagecache:{_versions(request.path)}:{digest}"
 
 
 def _is_anonymous_read(request):
@@ -64,7 +94,7 @@ class ReaderCacheMiddleware:
     def __call__(self, request):
         if not settings.PAGE_CACHE or not _is_anonymous_read(request):
             return self.get_response(request)
-        key = _key(request, content_version())
+        key = _key(request)
         response = cache.get(key)
         if response is not None:
             response["X-Cache"] = "hit"

@@ -6,11 +6,13 @@ commands that make them call pages.invalidate(), pagecache.invalidate() and sear
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from . import pagecache, pages, search
+from .models import Condition
 
 READER_VISIBLE = [
     "conditions.Condition", "conditions.Synonym", "conditions.ConditionCode", "conditions.Reference",
-    "conditions.Review", "conditions.SiteText", "community.Membership", "community.Story",
+    "conditions.Review", "conditions.SiteText",
 ]  # fmt: skip
+COMMUNITY = ["community.Membership", "community.Story"]  # shown only on their condition's pages and home
 ON_THE_PAGE = ["conditions.Synonym", "conditions.ConditionCode", "conditions.Reference", "conditions.Review"]
 SEARCHED = ["conditions.Condition", "conditions.Synonym", "conditions.ConditionCode"]
 
@@ -37,6 +39,14 @@ def _empty_page_parts(sender, instance, origin=None, **kwargs):
         pages.invalidate([_condition_id(sender, instance)])
 
 
+def _community_changed(sender, instance, **kwargs):
+    slug = Condition.objects.filter(pk=instance.condition_id).values_list("slug", flat=True).first()
+    if slug is None:  # the condition itself is being deleted, which retires every page
+        pagecache.invalidate()
+    else:
+        pagecache.invalidate_community(slug)
+
+
 def _related_changed(sender, instance, action, pk_set, **kwargs):
     if action.startswith("post_"):
         pages.invalidate([instance.pk, *(pk_set or ())])
@@ -46,6 +56,9 @@ def _related_changed(sender, instance, action, pk_set, **kwargs):
 for model in READER_VISIBLE:
     post_save.connect(pagecache.invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
     post_delete.connect(pagecache.invalidate, sender=model, dispatch_uid=f"pagecache-delete-{model}")
+for model in COMMUNITY:
+    post_save.connect(_community_changed, sender=model, dispatch_uid=f"pagecache-save-{model}")
+    post_delete.connect(_community_changed, sender=model, dispatch_uid=f"pagecache-delete-{model}")
 for model in SEARCHED:
     post_save.connect(_refresh_search, sender=model, dispatch_uid=f"search-save-{model}")
     post_delete.connect(_refresh_search, sender=model, dispatch_uid=f"search-delete-{model}")

@@ -69,3 +69,25 @@ def test_page_cache_can_be_switched_off(client, page, settings):
     settings.PAGE_CACHE = False
     client.get("/conditions/quokka-fever/")
     assert "X-Cache" not in client.get("/conditions/quokka-fever/")
+
+
+def test_a_join_keeps_other_pages_cached_but_refreshes_home_totals(client, page, make_condition, make_membership,
+                                                                   django_assert_num_queries):  # fmt: skip
+    other = make_condition(name="Wombat fever", slug="wombat-fever")
+    client.get(other.get_absolute_url())
+    client.get("/conditions/")
+    assertContains(client.get("/"), "0 members")
+    make_membership(page)
+    with django_assert_num_queries(0):
+        assert client.get(other.get_absolute_url())["X-Cache"] == "hit"
+        assert client.get("/conditions/")["X-Cache"] == "hit"
+    assertContains(client.get("/"), "1 member in 1 condition community")
+    assertContains(client.get("/conditions/quokka-fever/"), "1 member")
+    assertContains(client.get("/conditions/quokka-fever/community/"), "1 member")
+
+
+def test_a_story_on_another_condition_keeps_this_page_cached(client, page, make_condition, make_story):
+    other = make_condition(name="Wombat fever", slug="wombat-fever")
+    client.get("/conditions/quokka-fever/")
+    make_story(other, title="Hello", status="approved")
+    assert client.get("/conditions/quokka-fever/")["X-Cache"] == "hit"
