@@ -77,7 +77,7 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes = [], [], []
     if query:
-        code_hits = _code_hits(query)
+        code_hits = selectors.codes_for_query(query)
         hits = _code_carriers(code_hits) + condition_search.search(query)
         conditions = (
             Condition.objects.published()
@@ -120,11 +120,6 @@ def suggest(request):
         if h.condition_id in names
     ]
     return JsonResponse({"query": query, "suggestions": suggestions})
-
-
-def _code_hits(query):
-    """Official codes a code-shaped query names, in either system (see selectors.codes_for_query)."""
-    return selectors.codes_for_query(query)
 
 
 @require_GET
