@@ -1,5 +1,6 @@
 import datetime
 import itertools
+import os
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +12,28 @@ from conditions.services import review_sign_off
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests last: they are the slowest, and the rest fail faster without them."""
+    """Browser tests last: they are the slowest, and the rest fail faster without them.
+    Tests marked `postgres` are skipped on SQLite (CI deselects them there: see .ci/run)."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(pytest.mark.skip(reason="needs a PostgreSQL DATABASE_URL"))
+
+
+_skipped = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A test that does not run hides what it tests: in CI any skip is a failure."""
+    if _skipped and os.environ.get("CI"):
+        print("\nTests were skipped, which CI does not allow:", *_skipped, sep="\n  ")
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")

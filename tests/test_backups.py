@@ -193,7 +193,7 @@ def test_dumpdata_and_loaddata_restore_every_member_story_and_page(databases, tm
     assert after["search"]["g7080"][0] == "lambert-eaton-myasthenic-syndrome"
 
 
-@pytest.mark.skipif(not POSTGRES, reason="pg_dump and pg_restore need a PostgreSQL DATABASE_URL")
+@pytest.mark.postgres  # pg_dump and pg_restore
 def test_pg_dump_and_pg_restore_bring_back_the_whole_site(databases, tmp_path):
     backup = tmp_path / "diseasemaps.dump"
     subprocess.run(["pg_dump", "--format=custom", f"--file={backup}", databases.source], check=True, timeout=300)

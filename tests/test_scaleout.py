@@ -14,14 +14,14 @@ import time
 
 import pytest
 
-from bench.cluster import Client, Instances, build_site, fresh_postgres_database, is_postgres, sql
+from bench.cluster import Client, Instances, build_site, fresh_postgres_database, sql
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 CACHE_URL = os.environ.get("SCALEOUT_CACHE_URL", "redis://127.0.0.1:6379/9")
 PASSWORD = "member-demo-2026"
 MEMBERS = [f"member{n:02}@diseasemaps.example" for n in range(1, 24)]
 
-pytestmark = pytest.mark.skipif(not is_postgres(DATABASE_URL), reason="scale-out needs a PostgreSQL DATABASE_URL")
+pytestmark = pytest.mark.postgres  # two instances share one PostgreSQL database
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,14 @@ under PostgreSQL's READ COMMITTED, which sees what other connections committed."
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from community import services
 from community.models import Membership, User
 from conditions.models import Condition
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locking")
+pytestmark = pytest.mark.postgres  # row locking under concurrent joins
 
 THREADS = 12
 
