@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from pytest_django.asserts import assertContains, assertNotContains
 
-from conditions.catalogue import import_catalogue, orphanet_diseases
+from conditions.catalogue.importer import import_catalogue, orphanet_diseases
 from conditions.models import Condition, ConditionCode, ConditionSymptom, Origin
 
 SLICE = 40  # the first 40 Orphanet diseases in the HPO annotations (real data, small)

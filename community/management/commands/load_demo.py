@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from community.demo import load_demo_community
-from conditions.demo import load_demo_conditions
+from conditions.catalogue.demo import load_demo_conditions
 from conditions.models import Code
 
 

@@ -2,8 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from conditions import hpo, search
-from conditions.catalogue import import_catalogue
+from conditions import search
+from conditions.catalogue import hpo
+from conditions.catalogue.importer import import_catalogue
 from conditions.models import Condition, Origin
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import codesystems, hpo, pagecache, pages
-from .markdown import render
-from .models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
+from .. import codesystems, pagecache, pages
+from ..markdown import render
+from ..models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
+from . import hpo
 
 
 @dataclass

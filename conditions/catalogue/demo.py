@@ -10,9 +10,10 @@ validated against the loaded code sets on the way in (full_clean), so a wrong co
 
 from django.db import transaction
 
-from . import codesystems, hpo
-from .catalogue import attach_signs, catalogue_summary
-from .models import Code, Condition, ConditionCode, Origin, Reference, Status, Synonym
+from .. import codesystems
+from ..models import Code, Condition, ConditionCode, Origin, Reference, Status, Synonym
+from . import hpo
+from .importer import attach_signs, catalogue_summary
 
 P, A, X = ConditionCode.Role.PRIMARY, ConditionCode.Role.ALTERNATIVE, ConditionCode.Role.ASSOCIATED
 EXACT, BROADER, NARROWER = ConditionCode.Fit.EXACT, ConditionCode.Fit.BROADER, ConditionCode.Fit.NARROWER
