@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.fields.json import KT
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,11 +22,14 @@ PAGE_SIZE = 50
 @require_GET
 @cache_for_readers
 def home(request):
-    fields = ["name", "slug", "acronym", "summary", "last_reviewed_on", "updated_at", "origin"]
+    # Cards show the stored summary HTML as plain words: no Markdown is rendered per request.
+    cards = Condition.objects.only("name", "slug", "acronym", "last_reviewed_on", "updated_at", "origin").annotate(
+        summary_html=KT("rendered__summary")
+    )
     published = Condition.objects.published()
     context = {
-        "recently_reviewed": Condition.objects.recently_reviewed().only(*fields)[:6],
-        "recently_updated": published.exclude(origin=Origin.CATALOGUE).order_by("-updated_at").only(*fields)[:6],
+        "recently_reviewed": cards.recently_reviewed()[:6],
+        "recently_updated": cards.published().exclude(origin=Origin.CATALOGUE).order_by("-updated_at")[:6],
         "totals": published.aggregate(
             conditions=Count("id"),
             reviewed=Count("id", filter=Q(last_reviewed_on__isnull=False)),
@@ -81,7 +85,8 @@ def search(request):
         hits = _code_carriers(code_hits) + condition_search.search(query)
         conditions = (
             Condition.objects.published()
-            .only("name", "slug", "acronym", "summary", "origin", "last_reviewed_on")
+            .only("name", "slug", "acronym", "origin", "last_reviewed_on")
+            .annotate(summary_html=KT("rendered__summary"))
             .in_bulk({hit.condition_id for hit in hits})
         )
         seen = set()

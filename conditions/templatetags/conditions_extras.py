@@ -1,11 +1,10 @@
+import html
 import json
 
 from django import template
 from django.conf import settings
 from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
-
-from conditions.markdown import render
 
 register = template.Library()
 
@@ -29,6 +28,8 @@ def member_count(count):
 
 
 @register.filter
-def plain_text(markdown_text):
-    """Markdown as plain words, for previews and meta descriptions (no ** or links)."""
-    return strip_tags(render(markdown_text)).strip()
+def plain_text(stored_html):
+    """Stored, sanitised HTML (Condition.rendered) as plain words for previews: no tags, no entities.
+
+    The result is not marked safe, so autoescaping escapes it once."""
+    return html.unescape(strip_tags(stored_html or "")).strip()

@@ -16,6 +16,14 @@ def test_home_has_search_recently_reviewed_updated_and_totals(client, make_condi
     assertContains(response, "1 member in 1 condition community.")
 
 
+def test_cards_show_the_summary_as_plain_words_escaped_once(client, make_condition):
+    make_condition(name="Tom and Jerry syndrome", summary="Affects **cats** & [mice](https://example.org/).")
+    for response in (client.get("/"), client.get("/search/?q=jerry")):
+        assertContains(response, "Affects cats &amp; mice.")
+        assertNotContains(response, "&amp;amp;")
+        assertNotContains(response, "**cats**")
+
+
 def test_index_filters_by_letter(client, make_condition):
     make_condition(name="Lambert-Eaton myasthenic syndrome")
     make_condition(name="Marfan syndrome")
@@ -30,6 +38,7 @@ def test_index_is_paginated(client, make_condition):
         make_condition(name=f"Alpha {n:02}")
     first = client.get("/conditions/?letter=A")
     assertContains(first, "Page 1 of 2")
+    assertContains(first, 'href="?letter=A&amp;page=2"')  # the next page keeps the letter
     second = client.get("/conditions/?letter=A&page=2")
     assertContains(second, "Alpha 54")
     assertNotContains(second, "Alpha 00")
