@@ -3,12 +3,11 @@
 // every code on save (ConditionCode.clean); this only saves a trip to the code tables.
 (function () {
   "use strict";
-  const marker = "/conditions/condition/";
-  const path = window.location.pathname;
-  const suggestUrl = path.slice(0, path.indexOf(marker) + marker.length) + "codes/suggest/";
+
+  const selector = "input[name^='codes-'][name$='-value']";
   const compact = (text) => text.replace(/[\s.]/g, "").toUpperCase();
 
-  function setUp(input) {
+  function setUp(input, suggestUrl) {
     if (input.dataset.codeSuggest || input.name.includes("__prefix__")) return;
     input.dataset.codeSuggest = "on";
     const row = input.closest("tr");
@@ -22,6 +21,7 @@
     title.setAttribute("aria-live", "polite");
     input.after(list, title);
     let timer;
+
     const lookUp = async () => {
       const query = input.value.trim();
       if (compact(query).length < 2) {
@@ -48,6 +48,7 @@
         title.textContent = results.length ? "" : "No official code matches.";
       }
     };
+
     input.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(lookUp, 200);
@@ -55,7 +56,14 @@
     system.addEventListener("change", lookUp);
   }
 
-  const selector = "input[name^='codes-'][name$='-value']";
-  document.addEventListener("DOMContentLoaded", () => document.querySelectorAll(selector).forEach(setUp));
-  document.addEventListener("formset:added", (event) => event.target.querySelectorAll(selector).forEach(setUp));
+  document.addEventListener("DOMContentLoaded", () => {
+    // The change form carries the reversed URL (templates/admin/conditions/condition/change_form.html).
+    const source = document.getElementById("code-suggest");
+    if (!source) return;
+    const suggestUrl = source.dataset.url;
+    document.querySelectorAll(selector).forEach((input) => setUp(input, suggestUrl));
+    document.addEventListener("formset:added", (event) => {
+      event.target.querySelectorAll(selector).forEach((input) => setUp(input, suggestUrl));
+    });
+  });
 })();
