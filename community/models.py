@@ -33,10 +33,6 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
-    @property
-    def public_name(self):
-        return self.display_name or "A member"
-
 
 class Role(models.TextChoices):
     PATIENT = "patient", "Patient"

@@ -24,9 +24,9 @@ def failing_codes():
     """ICD codes on a page that are not linked to the loaded release, or primary codes that are
     not billable: one indexed query, cheap enough for every dashboard view.
 
-    The full check is `manage.py audit_codes` (its rules live in the command, so there is no
-    function to call yet); this catches what it most often finds, codes stored without validation
-    or left behind by a new release."""
+    A subset of `manage.py audit_codes`, which checks every code of every page in Python (form,
+    existence, link, title, billability) and is run after loading a release; this catches what it
+    most often finds, codes stored without validation or left behind by a new release."""
     from . import codesystems
     from .models import ConditionCode
 
@@ -125,9 +125,7 @@ def editorial_dashboard(user, *, today=None):
         )
     if user.has_perm("community.change_story"):
         Story = apps.get_model("community", "Story")
-        pending, total = _rows(
-            Story.objects.filter(status=Story.Status.PENDING).select_related("condition").order_by("created_at")
-        )
+        pending, total = _rows(Story.objects.pending().select_related("condition"))
         sections.append(
             {
                 "id": "stories-pending",

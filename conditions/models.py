@@ -249,11 +249,6 @@ class Condition(models.Model):
         changed = any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
         return stored["content_version"] + 1 if changed else stored["content_version"]
 
-    def medical_fields_changed(self):
-        """True when this instance's medical text differs from the saved row. Queries once."""
-        stored = self._stored()
-        return stored is not None and self._next_version(stored) != stored["content_version"]
-
     def clean(self):
         """The editorial workflow, for the admin, imports and the shell alike.
 

@@ -1,5 +1,5 @@
 """The editorial content as one JSON document: export_conditions writes it, import_conditions
-reads it. The format is documented in the README ("Moving editorial content between sites").
+reads it. The format is documented in the README ("The export format").
 
 Everything is in a stable order (conditions by slug, then each list by its own key), so
 export → import into an empty site → export gives the same bytes."""
