@@ -19,7 +19,7 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import codesystems
+from .codes import format as code_format
 from .context_processors import DISCLAIMER_CACHE_KEY
 from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
 from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
@@ -88,7 +88,7 @@ class ConditionCodeForm(forms.ModelForm):
         """The canonical form, so the formset sees g7080 and G70.80 typed twice as one code (and
         refuses it) instead of failing on the unique constraint; the model's clean() reports bad forms."""
         try:
-            return codesystems.normalise(self.cleaned_data.get("system"), self.cleaned_data["value"])
+            return code_format.normalise(self.cleaned_data.get("system"), self.cleaned_data["value"])
         except ValueError:
             return self.cleaned_data["value"]
 
@@ -112,7 +112,7 @@ class ConditionCodeInline(admin.TabularInline):
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "system":  # most codes an editor adds are ICD-10-CM
-            kwargs["initial"] = codesystems.ICD10CM
+            kwargs["initial"] = code_format.ICD10CM
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
@@ -167,8 +167,8 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Adds code matches typed in any form: g7081, G70.81 and 358.30 all find their pages."""
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        values = [value for _, value in codesystems.candidates(search_term)]
-        if values and codesystems.looks_like_code(search_term):
+        values = [value for _, value in code_format.candidates(search_term)]
+        if values and code_format.looks_like_code(search_term):
             by_code = ConditionCode.objects.filter(value__in=values).values("condition_id")
             found = queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=by_code))
             may_have_duplicates = False
@@ -364,10 +364,10 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         system, query = request.GET.get("system", ""), request.GET.get("q", "").strip()[:60]
-        compact = codesystems.compact(query)
-        if system not in codesystems.OFFICIAL or len(compact) < 2:
+        compact = code_format.compact(query)
+        if system not in code_format.OFFICIAL or len(compact) < 2:
             return JsonResponse({"results": []})
-        split = 4 if system == codesystems.ICD9CM and compact.startswith("E") else 3
+        split = 4 if system == code_format.ICD9CM and compact.startswith("E") else 3
         prefix = compact[:split] + ("." + compact[split:] if len(compact) > split else "")
         codes = (
             Code.objects.filter(system=system)

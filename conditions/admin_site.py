@@ -27,11 +27,11 @@ def failing_codes():
     The full check is `manage.py audit_codes` (its rules live in the command, so there is no
     function to call yet); this catches what it most often finds, codes stored without validation
     or left behind by a new release."""
-    from . import codesystems
+    from .codes import format as code_format
     from .models import ConditionCode
 
     return (
-        ConditionCode.objects.filter(system__in=codesystems.OFFICIAL)
+        ConditionCode.objects.filter(system__in=code_format.OFFICIAL)
         .filter(Q(code__isnull=True) | Q(role=ConditionCode.Role.PRIMARY, code__is_billable=False))
         .select_related("condition", "code")
         .order_by("condition__name", "system", "value")

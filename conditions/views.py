@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import codesystems, pages, selectors
+from . import pages
 from . import search as condition_search
+from .codes import format as code_format
+from .codes import reads
 from .models import Code, Condition, Origin, Status, Symptom
 from .pagecache import cache_for_readers
 
@@ -77,7 +79,7 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes = [], [], []
     if query:
-        code_hits = selectors.codes_for_query(query)
+        code_hits = reads.codes_for_query(query)
         hits = _code_carriers(code_hits) + condition_search.search(query)
         conditions = (
             Condition.objects.published()
@@ -104,7 +106,7 @@ def _code_carriers(codes):
         condition_search.Hit(c.condition_id, 0, 1, f"code {c.matched.code}, through the crosswalk")
         if c.through_crosswalk
         else condition_search.Hit(c.condition_id, 0, 0, f"code {c.value}")
-        for c in selectors.carriers(codes)
+        for c in reads.carriers(codes)
     ]
 
 
@@ -125,8 +127,8 @@ def suggest(request):
 @require_GET
 @cache_for_readers
 def code_index(request):
-    releases = codesystems.RELEASES
-    context = {"icd10_release": releases[codesystems.ICD10CM], "icd9_release": releases[codesystems.ICD9CM]}
+    releases = code_format.RELEASES
+    context = {"icd10_release": releases[code_format.ICD10CM], "icd9_release": releases[code_format.ICD9CM]}
     return render(request, "conditions/code_index.html", context)
 
 
@@ -134,21 +136,21 @@ def code_index(request):
 @cache_for_readers
 def code_browse(request, system):
     """ICD-10-CM by chapter; ICD-9-CM, which the CMS release gives without chapters, by number."""
-    canonical = codesystems.system_from_url(system)
+    canonical = code_format.system_from_url(system)
     if canonical is None:
         raise Http404("Unknown code system")
     if canonical != system:
         return redirect(reverse("conditions:code-browse", args=[canonical]) + _query_string(request), permanent=True)
-    context = {"system": system, "label": codesystems.label(system), "release": codesystems.RELEASES[system]}
-    if system == codesystems.ICD10CM:
-        return render(request, "conditions/code_browse.html", context | {"chapters": selectors.chapters()})
+    context = {"system": system, "label": code_format.label(system), "release": code_format.RELEASES[system]}
+    if system == code_format.ICD10CM:
+        return render(request, "conditions/code_browse.html", context | {"chapters": reads.chapters()})
     prefix = request.GET.get("range", "").upper()
     if not prefix:
-        return render(request, "conditions/code_browse.html", context | {"ranges": selectors.icd9_ranges()})
-    codes = selectors.icd9_range(prefix) if selectors.ICD9_RANGE.match(prefix) else []
+        return render(request, "conditions/code_browse.html", context | {"ranges": reads.icd9_ranges()})
+    codes = reads.icd9_range(prefix) if reads.ICD9_RANGE.match(prefix) else []
     if not codes:
         raise Http404("No such range")
-    code_range = selectors.CodeRange(prefix, len(codes))
+    code_range = reads.CodeRange(prefix, len(codes))
     return render(request, "conditions/code_range.html", context | {"range": code_range, "codes": codes})
 
 
@@ -160,38 +162,38 @@ def _query_string(request):
 @cache_for_readers
 def code_detail(request, system, code):
     """An official code: title, place in the hierarchy, notes, crosswalk and the conditions using it."""
-    canonical_system = codesystems.system_from_url(system)
+    canonical_system = code_format.system_from_url(system)
     if canonical_system is None:
         raise Http404("Unknown code system")
-    found = selectors.code_for_page(canonical_system, code)
+    found = reads.code_for_page(canonical_system, code)
     if found is None or canonical_system != system:
-        canonical = codesystems.canonical_code(canonical_system, code)
+        canonical = code_format.canonical_code(canonical_system, code)
         if canonical and (canonical, canonical_system) != (code, system):
-            found = selectors.code_for_page(canonical_system, canonical)
+            found = reads.code_for_page(canonical_system, canonical)
             if found is not None:
                 return redirect(found, permanent=True)
         return _code_missing(request, canonical_system, canonical or code.strip())
-    chain = selectors.ancestors(found)
-    is_group, is_icd9 = found.kind in (Code.Kind.CHAPTER, Code.Kind.BLOCK), system == codesystems.ICD9CM
-    crosswalk = [] if is_group else selectors.crosswalk(found)
-    own_notes, inherited_notes = selectors.notes(found, chain)
+    chain = reads.ancestors(found)
+    is_group, is_icd9 = found.kind in (Code.Kind.CHAPTER, Code.Kind.BLOCK), system == code_format.ICD9CM
+    crosswalk = [] if is_group else reads.crosswalk(found)
+    own_notes, inherited_notes = reads.notes(found, chain)
     context = {
         "code": found,
-        "heading": selectors.heading(found),
-        "label": selectors.short_label(found),
-        "ancestors": [(a, selectors.short_label(a)) for a in chain],
-        "icd9_range": selectors.CodeRange(found.code[:2], 0) if is_icd9 else None,
-        "children": selectors.children(found) if not is_icd9 else [],
-        "neighbours": selectors.icd9_neighbours(found) if is_icd9 else [],
+        "heading": reads.heading(found),
+        "label": reads.short_label(found),
+        "ancestors": [(a, reads.short_label(a)) for a in chain],
+        "icd9_range": reads.CodeRange(found.code[:2], 0) if is_icd9 else None,
+        "children": reads.children(found) if not is_icd9 else [],
+        "neighbours": reads.icd9_neighbours(found) if is_icd9 else [],
         "icd9_category": found.code.split(".")[0],
         "own_notes": own_notes,
         "inherited_notes": inherited_notes,
         "crosswalk": crosswalk,
-        "other_label": codesystems.label(codesystems.OTHER[system]),
+        "other_label": code_format.label(code_format.OTHER[system]),
         "is_group": is_group,
-        "uses": [] if is_group else selectors.uses(found, crosswalk),
-        "release": codesystems.RELEASES[system],
-        "gems_release": codesystems.GEMS_RELEASE,
+        "uses": [] if is_group else reads.uses(found, crosswalk),
+        "release": code_format.RELEASES[system],
+        "gems_release": code_format.GEMS_RELEASE,
         "canonical_url": settings.SITE_URL + found.get_absolute_url(),
         "structured_data": _code_structured_data(found),
     }
@@ -201,10 +203,10 @@ def code_detail(request, system, code):
 def _code_missing(request, system, code):
     """A 404 that says what was not found, names the nearest real codes and offers a search."""
     try:
-        near = codesystems.suggestions(system, codesystems.normalise(system, code))
+        near = code_format.suggestions(system, code_format.normalise(system, code))
     except ValueError:
         near = []
-    context = {"system": system, "code": code, "label": codesystems.label(system), "near": near}
+    context = {"system": system, "code": code, "label": code_format.label(system), "near": near}
     return render(request, "conditions/code_missing.html", context, status=404)
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from conditions import codesystems
+from conditions.codes import format as code_format
 from conditions.models import Code, ConditionCode
 
 CHUNK = 500  # codes per IN (...) lookup, well under SQLite's variable limit
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         conditions = len({row.condition_id for row in rows})
         checked = (
             f"{_count(len(rows), 'condition code')} of {_count(conditions, 'condition')} against the "
-            + " and the ".join(codesystems.RELEASES.values())
+            + " and the ".join(code_format.RELEASES.values())
         )
         if problems:
             raise CommandError(f"{_count(len(problems), 'problem')} in {checked}.")
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         """{(system, code): Code} for every official code the rows name; one query per CHUNK codes."""
         wanted = {}
         for row in rows:
-            if row.system in codesystems.OFFICIAL:
+            if row.system in code_format.OFFICIAL:
                 wanted.setdefault(row.system, set()).add(row.value)
         found = {}
         for system, values in wanted.items():
@@ -57,19 +57,19 @@ class Command(BaseCommand):
         return found
 
     def _check(self, row, official):
-        label = f"{codesystems.label(row.system)} {row.value}"
+        label = f"{code_format.label(row.system)} {row.value}"
         try:
-            canonical = codesystems.normalise(row.system, row.value)
+            canonical = code_format.normalise(row.system, row.value)
         except ValueError as error:
             yield f"{label}: {error}"
             return
         if canonical != row.value:
             yield f"{label} is not written in its canonical form, {canonical}."
-        if row.system not in codesystems.OFFICIAL:
+        if row.system not in code_format.OFFICIAL:
             return
         code = official.get((row.system, row.value))
         if code is None:
-            yield f"{label}: " + codesystems.not_found_message(row.system, row.value)
+            yield f"{label}: " + code_format.not_found_message(row.system, row.value)
             return
         if row.code_id != code.pk:
             yield f"{label} is not linked to the official code set; save it again in the admin to link it."

@@ -4,7 +4,8 @@ from collections import Counter
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from conditions import codesystems, official_codes
+from conditions.codes import format as code_format
+from conditions.codes import release
 from conditions.models import Code, CodeMapping, ConditionCode
 
 _PLURALS = {
@@ -30,14 +31,14 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, verbosity, **options):
         started = time.monotonic()
         sets = {
-            codesystems.ICD10CM: list(official_codes.iter_icd10cm()),
-            codesystems.ICD9CM: list(official_codes.iter_icd9cm()),
+            code_format.ICD10CM: list(release.iter_icd10cm()),
+            code_format.ICD9CM: list(release.iter_icd9cm()),
         }
-        gems = list(official_codes.iter_gems())
+        gems = list(release.iter_gems())
         if dry_run:
             for system, rows in sets.items():
                 self.stdout.write(f"Would load {self._summary(system, rows)}.")
-            self.stdout.write(f"Would load up to {len(gems)} GEMs mappings ({codesystems.GEMS_RELEASE}).")
+            self.stdout.write(f"Would load up to {len(gems)} GEMs mappings ({code_format.GEMS_RELEASE}).")
             return
         with transaction.atomic():
             ids, changes = {}, {}
@@ -52,12 +53,12 @@ class Command(BaseCommand):
                 if unlinked:
                     self.stdout.write(
                         self.style.WARNING(
-                            f"Condition codes naming an {codesystems.label(system)} code this release no longer "
+                            f"Condition codes naming an {code_format.label(system)} code this release no longer "
                             f"has: {unlinked}. They keep their value, unlinked; run audit_codes."
                         )
                     )
             self.stdout.write(
-                f"GEMs crosswalk: {len(mappings)} mappings from the {codesystems.GEMS_RELEASE}, {stale} old ones "
+                f"GEMs crosswalk: {len(mappings)} mappings from the {code_format.GEMS_RELEASE}, {stale} old ones "
                 f"removed; {unknown} GEMs rows name a code these releases do not have (retired or replaced "
                 f"since) and {len(gems) - unknown - len(mappings)} repeat a pair, so were skipped."
             )
@@ -68,8 +69,8 @@ class Command(BaseCommand):
         billable = sum(row["is_billable"] for row in rows)
         by_kind = ", ".join(f"{kinds[kind]} {_PLURALS[kind]}" for kind in Code.Kind.values if kinds[kind])
         return (
-            f"{codesystems.label(system)}: {len(rows)} entries ({by_kind}; {billable} billable) from the "
-            f"{codesystems.RELEASES[system]}"
+            f"{code_format.label(system)}: {len(rows)} entries ({by_kind}; {billable} billable) from the "
+            f"{code_format.RELEASES[system]}"
         )
 
     def _load_system(self, system, rows):
@@ -116,7 +117,7 @@ class Command(BaseCommand):
     def _load_gems(self, ids, gems):
         """Upserts the GEMs rows between loaded codes and removes any the GEMs no longer have.
         Returns ({(source id, target id): flags}, removed, rows naming a code not loaded)."""
-        other = codesystems.OTHER
+        other = code_format.OTHER
         # A pair can appear twice in the GEMs (once per scenario); keep one row per pair.
         pairs, unknown = {}, 0
         for system, source, target, approximate, combination in gems:

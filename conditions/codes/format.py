@@ -139,7 +139,7 @@ def suggestions(system: str, code: str, *, words=(), limit: int = 5):
     from django.db.models import Case, IntegerField, Q, Value, When
     from django.db.models.functions import Length
 
-    from .models import Code
+    from ..models import Code
 
     category = code.split(".")[0]
     near = list(
@@ -189,7 +189,7 @@ def not_found_message(system: str, code: str, *, words=()) -> str:
 def official_code(system: str, value: str, *, primary: bool, words=()):
     """The Code a canonical ICD-10-CM or ICD-9-CM value names; ValueError says why it cannot be used.
     A primary code must be billable: a category with codes under it is not specific enough."""
-    from .models import Code
+    from ..models import Code
 
     found = Code.objects.filter(system=system, code=value).first()
     if found is None:
