@@ -10,6 +10,7 @@ from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from .codes import format as code_format
+from .codes.lookup import CodeQuerySet
 from .markdown import render
 
 
@@ -44,7 +45,7 @@ class Origin(models.TextChoices):
     CATALOGUE = "catalogue", "Catalogue entry"
 
 
-class CodeManager(models.Manager):
+class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
     def get_by_natural_key(self, system, code):
         return self.get(system=system, code=code)
 
@@ -375,7 +376,7 @@ class ConditionCode(models.Model):
             if self.system in code_format.OFFICIAL:
                 condition = getattr(self, "condition", None)  # None on a new page's first save
                 words = code_format.title_words(condition.name) if condition else ()
-                self.code = code_format.official_code(
+                self.code = Code.objects.official_code(
                     self.system, self.value, primary=self.role == self.Role.PRIMARY, words=words
                 )
         except ValueError as error:

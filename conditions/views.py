@@ -13,6 +13,7 @@ from . import pages
 from . import search as condition_search
 from .codes import format as code_format
 from .codes import reads
+from .codes.release import GEMS_RELEASE, RELEASES
 from .models import Code, Condition, Origin, Status, Symptom
 from .pagecache import cache_for_readers
 
@@ -127,7 +128,7 @@ def suggest(request):
 @require_GET
 @cache_for_readers
 def code_index(request):
-    releases = code_format.RELEASES
+    releases = RELEASES
     context = {"icd10_release": releases[code_format.ICD10CM], "icd9_release": releases[code_format.ICD9CM]}
     return render(request, "conditions/code_index.html", context)
 
@@ -141,7 +142,7 @@ def code_browse(request, system):
         raise Http404("Unknown code system")
     if canonical != system:
         return redirect(reverse("conditions:code-browse", args=[canonical]) + _query_string(request), permanent=True)
-    context = {"system": system, "label": code_format.label(system), "release": code_format.RELEASES[system]}
+    context = {"system": system, "label": code_format.label(system), "release": RELEASES[system]}
     if system == code_format.ICD10CM:
         return render(request, "conditions/code_browse.html", context | {"chapters": reads.chapters()})
     prefix = request.GET.get("range", "").upper()
@@ -192,8 +193,8 @@ def code_detail(request, system, code):
         "other_label": code_format.label(code_format.OTHER[system]),
         "is_group": is_group,
         "uses": [] if is_group else reads.uses(found, crosswalk),
-        "release": code_format.RELEASES[system],
-        "gems_release": code_format.GEMS_RELEASE,
+        "release": RELEASES[system],
+        "gems_release": GEMS_RELEASE,
         "canonical_url": settings.SITE_URL + found.get_absolute_url(),
         "structured_data": _code_structured_data(found),
     }
@@ -203,7 +204,7 @@ def code_detail(request, system, code):
 def _code_missing(request, system, code):
     """A 404 that says what was not found, names the nearest real codes and offers a search."""
     try:
-        near = code_format.suggestions(system, code_format.normalise(system, code))
+        near = Code.objects.suggestions(system, code_format.normalise(system, code))
     except ValueError:
         near = []
     context = {"system": system, "code": code, "label": code_format.label(system), "near": near}

