@@ -20,24 +20,6 @@ ROLE_SUMMARIES = {
 }
 
 
-def failing_codes():
-    """ICD codes on a page that are not linked to the loaded release, or primary codes that are
-    not billable: one indexed query, cheap enough for every dashboard view.
-
-    The full check is `manage.py audit_codes` (its rules live in the command, so there is no
-    function to call yet); this catches what it most often finds, codes stored without validation
-    or left behind by a new release."""
-    from .codes import format as code_format
-    from .models import ConditionCode
-
-    return (
-        ConditionCode.objects.filter(system__in=code_format.OFFICIAL)
-        .filter(Q(code__isnull=True) | Q(role=ConditionCode.Role.PRIMARY, code__is_billable=False))
-        .select_related("condition", "code")
-        .order_by("condition__name", "system", "value")
-    )
-
-
 def _changelist(model_name, app_label="conditions", **params):
     url = reverse(f"admin:{app_label}_{model_name}_changelist")
     return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
@@ -50,6 +32,7 @@ def _rows(queryset):
 
 def editorial_dashboard(user, *, today=None):
     """The dashboard's lists for this user, each only when their permissions let them act on it."""
+    from .codes.audit import failing_codes, failing_reason
     from .models import Condition, Status
 
     today = today or timezone.localdate()
@@ -117,7 +100,7 @@ def editorial_dashboard(user, *, today=None):
                     (
                         f"{code.condition.name}: {code}",
                         reverse("admin:conditions_condition_change", args=[code.condition_id]) + "#codes-group",
-                        "not in the official code set" if code.code_id is None else "primary code is not billable",
+                        failing_reason(code),
                     )
                     for code in codes
                 ],
