@@ -33,6 +33,7 @@ _FORMS = {
 _SYSTEM_ALIASES = {"icd10cm": ICD10CM, "icd10": ICD10CM, "icd9cm": ICD9CM, "icd9": ICD9CM}
 _QUERY_SYSTEM = re.compile(r"^\s*(icd[\s-]*10(?:[\s-]*cm)?|icd[\s-]*9(?:[\s-]*cm)?)\s*:?\s*", re.I)
 _CODE_SHAPED = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]?|[A-Z][0-9])[0-9A-Z]{0,4}$|^[0-9]{3,5}$|^E[0-9]{3,4}$")
+# An ICD-10-CM block is a range of categories: G70-G73.
 _BLOCK = re.compile(r"^[A-Z][0-9A-Z]{2}-[A-Z][0-9A-Z]{2}$")
 
 
@@ -45,20 +46,31 @@ def compact(raw: str) -> str:
     return re.sub(r"[\s.]", "", raw or "").upper()
 
 
+def dotted(system: str, value: str) -> str:
+    """A compact ICD-10-CM or ICD-9-CM code with its dot put back (G7081 → G70.81, 35830 → 358.30);
+    an ICD-9-CM E code has four characters before the dot (E8889 → E888.9), every other code three."""
+    split = 4 if system == ICD9CM and value.startswith("E") else 3
+    return value[:split] + ("." + value[split:] if len(value) > split else "")
+
+
+def is_block(value: str) -> bool:
+    """True when an upper-case value is shaped like an ICD-10-CM block, G70-G73."""
+    return bool(_BLOCK.match(value))
+
+
 def normalise(system: str, raw: str) -> str:
     """The canonical form of a code in a system; ValueError says what is wrong with the form."""
     raw = raw or ""
     value = compact(raw)
     if system == ICD10CM:
-        code = value[:3] + ("." + value[3:] if len(value) > 3 else "")
+        code = dotted(system, value)
         if not _ICD10CM.match(code):
             raise ValueError(
                 f"“{raw.strip()}” is not an ICD-10-CM code: it starts with a letter and two characters, such as G70.81."
             )
         return code
     if system == ICD9CM:
-        split = 4 if value.startswith("E") else 3
-        code = value[:split] + ("." + value[split:] if len(value) > split else "")
+        code = dotted(system, value)
         if not _ICD9CM.match(code):
             raise ValueError(f"“{raw.strip()}” is not an ICD-9-CM diagnosis code, such as 358.30.")
         return code
@@ -85,7 +97,7 @@ def canonical_code(system: str, raw: str) -> str | None:
     value = (raw or "").strip().upper()
     if system == ICD10CM and value.isascii() and value.isdigit():  # not "²": int() refuses it
         return str(int(value))  # a chapter
-    if system == ICD10CM and _BLOCK.match(value):
+    if system == ICD10CM and is_block(value):
         return value
     try:
         return normalise(system, value)

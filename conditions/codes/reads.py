@@ -259,7 +259,7 @@ def codes_for_query(query):
     One or two queries; none when the query is not shaped like a code."""
     wanted = code_format.candidates(query)
     block = (query or "").strip().upper()
-    if re.match(r"^[A-Z][0-9][0-9A-Z]-[A-Z][0-9][0-9A-Z]$", block):
+    if code_format.is_block(block):
         wanted.append((code_format.ICD10CM, block))
     if not wanted:
         return []

@@ -123,8 +123,7 @@ def code_suggest(request):
     compact = code_format.compact(query)
     if system not in code_format.OFFICIAL or len(compact) < 2:
         return JsonResponse({"results": []})
-    split = 4 if system == code_format.ICD9CM and compact.startswith("E") else 3
-    prefix = compact[:split] + ("." + compact[split:] if len(compact) > split else "")
+    prefix = code_format.dotted(system, compact)
     codes = (
         Code.objects.filter(system=system)
         .filter(Q(code__startswith=prefix) | Q(title__icontains=query))
