@@ -2,7 +2,10 @@
 
 import functools
 import json
+import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 from django.contrib import admin
@@ -97,6 +100,17 @@ def test_normalise_accepts_a_code_or_says_why_not_and_is_idempotent(system, text
 @given(number=st.integers(1, 9_999_999), prefix=st.sampled_from(["", "ORPHA:", "orpha ", "Orpha:"]))
 def test_any_orphacode_is_its_number(number, prefix):
     assert code_format.normalise(code_format.ORPHA, f"{prefix}{number}") == str(number)
+
+
+def test_the_format_rules_import_nothing_of_django_or_the_project():
+    """format.py is at the bottom of the imports, so any module (models.py included) may use it."""
+    script = (
+        "import sys, conditions.codes.format; "
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] in {'django', 'conditions', 'community'}))"
+    )
+    root = pathlib.Path(__file__).parents[2]
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root)
+    assert found.stdout.split() == ["['conditions',", "'conditions.codes',", "'conditions.codes.format']"]
 
 
 # --- validation in ConditionCode.clean() ----------------------------------------------------
