@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +19,8 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import codesystems
+from .codes import format as code_format
+from .codes import views as code_views
 from .context_processors import DISCLAIMER_CACHE_KEY
 from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
 from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
@@ -88,7 +89,7 @@ class ConditionCodeForm(forms.ModelForm):
         """The canonical form, so the formset sees g7080 and G70.80 typed twice as one code (and
         refuses it) instead of failing on the unique constraint; the model's clean() reports bad forms."""
         try:
-            return codesystems.normalise(self.cleaned_data.get("system"), self.cleaned_data["value"])
+            return code_format.normalise(self.cleaned_data.get("system"), self.cleaned_data["value"])
         except ValueError:
             return self.cleaned_data["value"]
 
@@ -112,7 +113,7 @@ class ConditionCodeInline(admin.TabularInline):
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "system":  # most codes an editor adds are ICD-10-CM
-            kwargs["initial"] = codesystems.ICD10CM
+            kwargs["initial"] = code_format.ICD10CM
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
@@ -167,8 +168,8 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Adds code matches typed in any form: g7081, G70.81 and 358.30 all find their pages."""
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        values = [value for _, value in codesystems.candidates(search_term)]
-        if values and codesystems.looks_like_code(search_term):
+        values = [value for _, value in code_format.candidates(search_term)]
+        if values and code_format.looks_like_code(search_term):
             by_code = ConditionCode.objects.filter(value__in=values).values("condition_id")
             found = queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=by_code))
             may_have_duplicates = False
@@ -258,7 +259,7 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("codes/suggest/", view(self.code_suggest_view), name="conditions_condition_code_suggest"),
+            path("codes/suggest/", view(code_views.code_suggest), name="conditions_condition_code_suggest"),
             path("<path:object_id>/sign-off/", view(self.sign_off_view), name="conditions_condition_sign_off"),
             path(
                 "<path:object_id>/history/<int:history_id>/diff/",
@@ -358,26 +359,6 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             "can_restore": can_restore,
         }
         return TemplateResponse(request, "admin/conditions/condition/history_diff.html", context)
-
-    def code_suggest_view(self, request):
-        """Official codes whose code starts with, or whose title contains, what the editor typed."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        system, query = request.GET.get("system", ""), request.GET.get("q", "").strip()[:60]
-        compact = codesystems.compact(query)
-        if system not in codesystems.OFFICIAL or len(compact) < 2:
-            return JsonResponse({"results": []})
-        split = 4 if system == codesystems.ICD9CM and compact.startswith("E") else 3
-        prefix = compact[:split] + ("." + compact[split:] if len(compact) > split else "")
-        codes = (
-            Code.objects.filter(system=system)
-            .filter(Q(code__startswith=prefix) | Q(title__icontains=query))
-            .order_by("code")
-            .values("code", "title", "is_billable")[:20]
-        )
-        return JsonResponse(
-            {"results": [{"code": c["code"], "title": c["title"], "billable": c["is_billable"]} for c in codes]}
-        )
 
 
 class SignOffForm(forms.Form):

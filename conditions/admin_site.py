@@ -20,24 +20,6 @@ ROLE_SUMMARIES = {
 }
 
 
-def failing_codes():
-    """ICD codes on a page that are not linked to the loaded release, or primary codes that are
-    not billable: one indexed query, cheap enough for every dashboard view.
-
-    A subset of `manage.py audit_codes`, which checks every code of every page in Python (form,
-    existence, link, title, billability) and is run after loading a release; this catches what it
-    most often finds, codes stored without validation or left behind by a new release."""
-    from . import codesystems
-    from .models import ConditionCode
-
-    return (
-        ConditionCode.objects.filter(system__in=codesystems.OFFICIAL)
-        .filter(Q(code__isnull=True) | Q(role=ConditionCode.Role.PRIMARY, code__is_billable=False))
-        .select_related("condition", "code")
-        .order_by("condition__name", "system", "value")
-    )
-
-
 def _changelist(model_name, app_label="conditions", **params):
     url = reverse(f"admin:{app_label}_{model_name}_changelist")
     return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
@@ -50,6 +32,7 @@ def _rows(queryset):
 
 def editorial_dashboard(user, *, today=None):
     """The dashboard's lists for this user, each only when their permissions let them act on it."""
+    from .codes.audit import failing_codes, failing_reason
     from .models import Condition, Status
 
     today = today or timezone.localdate()
@@ -117,7 +100,7 @@ def editorial_dashboard(user, *, today=None):
                     (
                         f"{code.condition.name}: {code}",
                         reverse("admin:conditions_condition_change", args=[code.condition_id]) + "#codes-group",
-                        "not in the official code set" if code.code_id is None else "primary code is not billable",
+                        failing_reason(code),
                     )
                     for code in codes
                 ],

@@ -9,7 +9,8 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from . import codesystems
+from .codes import format as code_format
+from .codes.lookup import CodeQuerySet
 from .markdown import render
 
 
@@ -44,7 +45,7 @@ class Origin(models.TextChoices):
     CATALOGUE = "catalogue", "Catalogue entry"
 
 
-class CodeManager(models.Manager):
+class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
     def get_by_natural_key(self, system, code):
         return self.get(system=system, code=code)
 
@@ -59,7 +60,7 @@ class Code(models.Model):
         SUBCATEGORY = "subcategory", "Subcategory"
         CODE = "code", "Code"
 
-    system = models.CharField(max_length=12, choices=codesystems.OFFICIAL_CHOICES)
+    system = models.CharField(max_length=12, choices=code_format.OFFICIAL_CHOICES)
     code = models.CharField(max_length=12, help_text="Canonical form, with the dot: G70.81, 358.30.")
     title = models.CharField(max_length=400)
     kind = models.CharField(max_length=12, choices=Kind)
@@ -88,7 +89,7 @@ class Code(models.Model):
 
     @property
     def system_label(self):
-        return codesystems.label(self.system)
+        return code_format.label(self.system)
 
 
 class CodeMapping(models.Model):
@@ -341,7 +342,7 @@ class ConditionCode(models.Model):
         NARROWER = "narrower", "Narrower: the code covers one form of this condition"
 
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="codes")
-    system = models.CharField(max_length=12, choices=codesystems.CHOICES)
+    system = models.CharField(max_length=12, choices=code_format.CHOICES)
     value = models.CharField("code", max_length=20, help_text="Typed in any form: g7081 becomes G70.81.")
     code = models.ForeignKey(Code, models.PROTECT, null=True, blank=True, editable=False, related_name="uses")
     role = models.CharField(max_length=12, choices=Role, default=Role.PRIMARY)
@@ -358,19 +359,19 @@ class ConditionCode(models.Model):
         ]
 
     def __str__(self):
-        return f"{codesystems.label(self.system)} {self.value}"
+        return f"{code_format.label(self.system)} {self.value}"
 
     def clean(self):
         """Normalises the value (g7081 → G70.81) and links it to the official release; queries."""
-        if not self.value or self.system not in codesystems.LABELS:
+        if not self.value or self.system not in code_format.LABELS:
             return  # clean_fields() reports the missing value or the unknown system
         self.code = None
         try:
-            self.value = codesystems.normalise(self.system, self.value)
-            if self.system in codesystems.OFFICIAL:
+            self.value = code_format.normalise(self.system, self.value)
+            if self.system in code_format.OFFICIAL:
                 condition = getattr(self, "condition", None)  # None on a new page's first save
-                words = codesystems.title_words(condition.name) if condition else ()
-                self.code = codesystems.official_code(
+                words = code_format.title_words(condition.name) if condition else ()
+                self.code = Code.objects.official_code(
                     self.system, self.value, primary=self.role == self.Role.PRIMARY, words=words
                 )
         except ValueError as error:
@@ -382,7 +383,7 @@ class ConditionCode(models.Model):
 
     @property
     def url(self):
-        return self.code.get_absolute_url() if self.code else codesystems.external_url(self.system, self.value)
+        return self.code.get_absolute_url() if self.code else code_format.external_url(self.system, self.value)
 
 
 class Review(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import F, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
-from . import codesystems
+from .codes import format as code_format
 from .models import Condition, ConditionCode, page_prefetches
 
 PARTS = {
@@ -20,7 +20,7 @@ PARTS = {
     "main": "conditions/parts/main.html",  # codes, sections, signs, sources
     "related": "conditions/parts/related.html",
 }
-_SYSTEM_ORDER = {system: i for i, (system, _) in enumerate(codesystems.CHOICES)}
+_SYSTEM_ORDER = {system: i for i, (system, _) in enumerate(code_format.CHOICES)}
 _ROLE_ORDER = {role: i for i, role in enumerate(ConditionCode.Role.values)}
 
 
@@ -55,7 +55,7 @@ def page_context(condition):
         "review": review,
         "review_is_current": condition.is_review_current(review),
         "codes": codes,
-        "fit_notes": codesystems.fit_notes(codes),
+        "fit_notes": code_format.fit_notes(codes),
         "references": condition.references.all(),
         "related": condition.related.all(),
         "signs": condition.signs.all(),
@@ -71,7 +71,7 @@ def _structured_data(condition, codes, review):
         "alternateName": [s.name for s in condition.synonyms.all()]
         + ([condition.acronym] if condition.acronym else []),
         "code": [
-            {"@type": "MedicalCode", "codeValue": c.value, "codingSystem": codesystems.label(c.system)} for c in codes
+            {"@type": "MedicalCode", "codeValue": c.value, "codingSystem": code_format.label(c.system)} for c in codes
         ],
     }
     data = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connection
 
-from . import codesystems
+from .codes import format as code_format
 
 MAX_RESULTS = 50
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -42,9 +42,9 @@ def entry_text(condition, synonyms, codes, symptoms):
     names = "\n".join([condition.name, condition.acronym or "", *synonyms])
     code_forms = []
     for system, value in codes:
-        code_forms += [value, codesystems.compact(value)]
-        if system in (codesystems.ORPHA, codesystems.OMIM):
-            code_forms.append(f"{codesystems.label(system)}:{value}")
+        code_forms += [value, code_format.compact(value)]
+        if system in (code_format.ORPHA, code_format.OMIM):
+            code_forms.append(f"{code_format.label(system)}:{value}")
     return names, " ".join(dict.fromkeys(code_forms)), "\n".join(symptoms)
 
 
@@ -214,9 +214,9 @@ def _rank(row, words, phrase):
     for synonym in synonyms:
         if _all_words_in(words, synonym):
             return Hit(condition_id, 2, score, f"other name “{synonym}”")
-    compact = codesystems.compact(phrase)
+    compact = code_format.compact(phrase)
     for code in codes.split():
-        if compact and codesystems.compact(code) == compact:
+        if compact and code_format.compact(code) == compact:
             return Hit(condition_id, 2, score, f"code {code}")
     matching = [s for s in symptoms.split("\n") if _all_words_in(words, s)]
     if matching:

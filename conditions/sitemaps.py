@@ -1,6 +1,6 @@
 from django.contrib.sitemaps import Sitemap
 
-from . import selectors
+from .codes import reads
 from .models import Condition
 
 
@@ -21,4 +21,4 @@ class CodeSitemap(Sitemap):
     changefreq = "yearly"  # a new code set release comes once a year
 
     def items(self):
-        return selectors.codes_in_use()
+        return reads.codes_in_use()

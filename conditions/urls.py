@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,7 +9,5 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("search/suggest/", views.suggest, name="suggest"),
     path("symptoms/<slug:slug>/", views.symptom_detail, name="symptom-detail"),
-    path("codes/", views.code_index, name="code-index"),
-    path("codes/<str:system>/", views.code_browse, name="code-browse"),
-    path("codes/<str:system>/<str:code>/", views.code_detail, name="code-detail"),
+    path("", include("conditions.codes.urls")),
 ]

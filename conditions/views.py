@@ -1,17 +1,17 @@
 import string
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.fields.json import KT
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import codesystems, pages, selectors
+from . import pages
 from . import search as condition_search
+from .codes import reads
 from .models import Code, Condition, Origin, Status, Symptom
 from .pagecache import cache_for_readers
 
@@ -81,7 +81,7 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes = [], [], []
     if query:
-        code_hits = selectors.codes_for_query(query)
+        code_hits = reads.codes_for_query(query)
         hits = _code_carriers(code_hits) + condition_search.search(query)
         conditions = (
             Condition.objects.published()
@@ -109,7 +109,7 @@ def _code_carriers(codes):
         condition_search.Hit(c.condition_id, 0, 1, f"code {c.matched.code}, through the crosswalk")
         if c.through_crosswalk
         else condition_search.Hit(c.condition_id, 0, 0, f"code {c.value}")
-        for c in selectors.carriers(codes)
+        for c in reads.carriers(codes)
     ]
 
 
@@ -125,105 +125,6 @@ def suggest(request):
         if h.condition_id in names
     ]
     return JsonResponse({"query": query, "suggestions": suggestions})
-
-
-@require_GET
-@cache_for_readers
-def code_index(request):
-    releases = codesystems.RELEASES
-    context = {"icd10_release": releases[codesystems.ICD10CM], "icd9_release": releases[codesystems.ICD9CM]}
-    return render(request, "conditions/code_index.html", context)
-
-
-@require_GET
-@cache_for_readers
-def code_browse(request, system):
-    """ICD-10-CM by chapter; ICD-9-CM, which the CMS release gives without chapters, by number."""
-    canonical = codesystems.system_from_url(system)
-    if canonical is None:
-        raise Http404("Unknown code system")
-    if canonical != system:
-        return redirect(reverse("conditions:code-browse", args=[canonical]) + _query_string(request), permanent=True)
-    context = {"system": system, "label": codesystems.label(system), "release": codesystems.RELEASES[system]}
-    if system == codesystems.ICD10CM:
-        return render(request, "conditions/code_browse.html", context | {"chapters": selectors.chapters()})
-    prefix = request.GET.get("range", "").upper()
-    if not prefix:
-        return render(request, "conditions/code_browse.html", context | {"ranges": selectors.icd9_ranges()})
-    codes = selectors.icd9_range(prefix) if selectors.ICD9_RANGE.match(prefix) else []
-    if not codes:
-        raise Http404("No such range")
-    code_range = selectors.CodeRange(prefix, len(codes))
-    return render(request, "conditions/code_range.html", context | {"range": code_range, "codes": codes})
-
-
-def _query_string(request):
-    return f"?{request.GET.urlencode()}" if request.GET else ""
-
-
-@require_GET
-@cache_for_readers
-def code_detail(request, system, code):
-    """An official code: title, place in the hierarchy, notes, crosswalk and the conditions using it."""
-    canonical_system = codesystems.system_from_url(system)
-    if canonical_system is None:
-        raise Http404("Unknown code system")
-    found = selectors.code_for_page(canonical_system, code)
-    if found is None or canonical_system != system:
-        canonical = codesystems.canonical_code(canonical_system, code)
-        if canonical and (canonical, canonical_system) != (code, system):
-            found = selectors.code_for_page(canonical_system, canonical)
-            if found is not None:
-                return redirect(found, permanent=True)
-        return _code_missing(request, canonical_system, canonical or code.strip())
-    chain = selectors.ancestors(found)
-    is_group, is_icd9 = found.kind in (Code.Kind.CHAPTER, Code.Kind.BLOCK), system == codesystems.ICD9CM
-    crosswalk = [] if is_group else selectors.crosswalk(found)
-    own_notes, inherited_notes = selectors.notes(found, chain)
-    context = {
-        "code": found,
-        "heading": selectors.heading(found),
-        "label": selectors.short_label(found),
-        "ancestors": [(a, selectors.short_label(a)) for a in chain],
-        "icd9_range": selectors.CodeRange(found.code[:2], 0) if is_icd9 else None,
-        "children": selectors.children(found) if not is_icd9 else [],
-        "neighbours": selectors.icd9_neighbours(found) if is_icd9 else [],
-        "icd9_category": found.code.split(".")[0],
-        "own_notes": own_notes,
-        "inherited_notes": inherited_notes,
-        "crosswalk": crosswalk,
-        "other_label": codesystems.label(codesystems.OTHER[system]),
-        "is_group": is_group,
-        "uses": [] if is_group else selectors.uses(found, crosswalk),
-        "release": codesystems.RELEASES[system],
-        "gems_release": codesystems.GEMS_RELEASE,
-        "canonical_url": settings.SITE_URL + found.get_absolute_url(),
-        "structured_data": _code_structured_data(found),
-    }
-    return render(request, "conditions/code_detail.html", context)
-
-
-def _code_missing(request, system, code):
-    """A 404 that says what was not found, names the nearest real codes and offers a search."""
-    try:
-        near = codesystems.suggestions(system, codesystems.normalise(system, code))
-    except ValueError:
-        near = []
-    context = {"system": system, "code": code, "label": codesystems.label(system), "near": near}
-    return render(request, "conditions/code_missing.html", context, status=404)
-
-
-def _code_structured_data(code):
-    if code.kind in (Code.Kind.CHAPTER, Code.Kind.BLOCK):
-        return None
-    return {
-        "@context": "https://schema.org",
-        "@type": "MedicalCode",
-        "codeValue": code.code,
-        "codingSystem": code.system_label,
-        "name": code.title,
-        "url": settings.SITE_URL + code.get_absolute_url(),
-    }
 
 
 SYMPTOM_PAGE_SIZE = 50

@@ -10,14 +10,14 @@ validated against the loaded code sets on the way in (full_clean), so a wrong co
 
 from django.db import transaction
 
-from .. import codesystems
+from ..codes import format as code_format
 from ..models import Code, Condition, ConditionCode, Origin, Reference, Status, Synonym
 from . import hpo
 from .importer import attach_signs, catalogue_summary
 
 P, A, X = ConditionCode.Role.PRIMARY, ConditionCode.Role.ALTERNATIVE, ConditionCode.Role.ASSOCIATED
 EXACT, BROADER, NARROWER = ConditionCode.Fit.EXACT, ConditionCode.Fit.BROADER, ConditionCode.Fit.NARROWER
-I10, I9 = codesystems.ICD10CM, codesystems.ICD9CM
+I10, I9 = code_format.ICD10CM, code_format.ICD9CM
 
 LEMS = {
     "name": "Lambert-Eaton myasthenic syndrome",
@@ -134,7 +134,7 @@ def _hpo_source(orpha):
     return {
         "title": f"Orphanet ORPHA:{orpha}",
         "publisher": "Orphanet",
-        "url": codesystems.external_url(codesystems.ORPHA, orpha),
+        "url": code_format.external_url(code_format.ORPHA, orpha),
     }
 
 
@@ -207,9 +207,9 @@ def _load_page(page):
         condition.save()
         changed += 1
 
-    codes = list(page["codes"]) + [(codesystems.ORPHA, page["orpha"], P, EXACT, "")]
+    codes = list(page["codes"]) + [(code_format.ORPHA, page["orpha"], P, EXACT, "")]
     if page.get("omim"):
-        codes.append((codesystems.OMIM, page["omim"], P, EXACT, ""))
+        codes.append((code_format.OMIM, page["omim"], P, EXACT, ""))
     for system, value, role, fit, note in codes:
         existing = condition.codes.filter(system=system, value=value).first()
         wanted = {"role": role, "fit": fit, "note": note}

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from .. import codesystems, pagecache, pages
+from .. import pagecache, pages
+from ..codes import format as code_format
 from ..markdown import render
 from ..models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
 from . import hpo
@@ -50,7 +51,7 @@ def import_catalogue(*, limit=None, dry_run=False):
     result = ImportResult()
     by_orpha = {
         value: (condition_id, origin)
-        for value, condition_id, origin in ConditionCode.objects.filter(system=codesystems.ORPHA).values_list(
+        for value, condition_id, origin in ConditionCode.objects.filter(system=code_format.ORPHA).values_list(
             "value", "condition_id", "condition__origin"
         )
     }
@@ -100,7 +101,7 @@ def import_catalogue(*, limit=None, dry_run=False):
     Condition.objects.bulk_update(to_update, ["name", "summary", "rendered"], batch_size=500)
     pages.invalidate(c.pk for c in to_update)
     ConditionCode.objects.bulk_create(
-        [ConditionCode(condition=c, system=codesystems.ORPHA, value=orpha) for orpha, c in to_create],
+        [ConditionCode(condition=c, system=code_format.ORPHA, value=orpha) for orpha, c in to_create],
         batch_size=1000,
     )
     Reference.objects.bulk_create(
@@ -119,7 +120,7 @@ def attribution(condition, orpha):
             condition=condition,
             title=f"Orphanet: {condition.name} (ORPHA:{orpha})",
             publisher="Orphanet (INSERM), data licensed CC BY 4.0",
-            url=codesystems.external_url(codesystems.ORPHA, orpha),
+            url=code_format.external_url(code_format.ORPHA, orpha),
             order=0,
         ),
         Reference(

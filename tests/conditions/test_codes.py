@@ -2,7 +2,10 @@
 
 import functools
 import json
+import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 from django.contrib import admin
@@ -12,10 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from conditions import codesystems, official_codes, selectors
+from conditions.codes import format as code_format
+from conditions.codes import reads, release
 from conditions.models import Code, ConditionCode
 
-I10, I9 = codesystems.ICD10CM, codesystems.ICD9CM
+I10, I9 = code_format.ICD10CM, code_format.ICD9CM
 
 
 # --- normalisation -------------------------------------------------------------------------
@@ -34,14 +38,14 @@ I10, I9 = codesystems.ICD10CM, codesystems.ICD9CM
         (I9, " 358.30", "358.30"),
         (I9, "v0101", "V01.01"),
         (I9, "E8001", "E800.1"),
-        (codesystems.ORPHA, "ORPHA:43393", "43393"),
-        (codesystems.ORPHA, "orpha 43393", "43393"),
-        (codesystems.OMIM, "OMIM:#254200", "254200"),
-        (codesystems.ICD11, "1a00", "1A00"),
+        (code_format.ORPHA, "ORPHA:43393", "43393"),
+        (code_format.ORPHA, "orpha 43393", "43393"),
+        (code_format.OMIM, "OMIM:#254200", "254200"),
+        (code_format.ICD11, "1a00", "1A00"),
     ],
 )
 def test_codes_are_normalised_to_their_canonical_form(system, typed, canonical):
-    assert codesystems.normalise(system, typed) == canonical
+    assert code_format.normalise(system, typed) == canonical
 
 
 @pytest.mark.parametrize(
@@ -50,21 +54,21 @@ def test_codes_are_normalised_to_their_canonical_form(system, typed, canonical):
         (I10, "7081", "“7081” is not an ICD-10-CM code"),
         (I10, "LEMS", "“LEMS” is not an ICD-10-CM code"),
         (I9, "G70.81", "“G70.81” is not an ICD-9-CM diagnosis code"),
-        (codesystems.ORPHA, "ORPHA:LEMS", "an ORPHAcode is a number"),
-        (codesystems.OMIM, "25420", "an OMIM number has six digits"),
-        (codesystems.ICD11, "1I00", "is not a valid ICD-11 code"),  # ICD-11 never uses I or O
+        (code_format.ORPHA, "ORPHA:LEMS", "an ORPHAcode is a number"),
+        (code_format.OMIM, "25420", "an OMIM number has six digits"),
+        (code_format.ICD11, "1I00", "is not a valid ICD-11 code"),  # ICD-11 never uses I or O
     ],
 )
 def test_malformed_codes_are_refused_with_what_the_form_should_be(system, typed, message):
     with pytest.raises(ValueError, match=message):
-        codesystems.normalise(system, typed)
+        code_format.normalise(system, typed)
 
 
 @functools.cache
 def _release_codes(system):
     """Every code of the packaged release, read without the database."""
     if system == I9:
-        return sorted(row["code"] for row in official_codes.iter_icd9cm())
+        return sorted(row["code"] for row in release.iter_icd9cm())
     import simple_icd_10_cm as icd
 
     return sorted(code for code in icd.get_all_codes(with_dots=True) if not icd.is_chapter(code) and "-" not in code)
@@ -80,22 +84,33 @@ def _typed(code, data):
 @given(data=st.data(), system=st.sampled_from([I10, I9]))
 def test_every_real_code_typed_loosely_normalises_to_itself(data, system):
     code = data.draw(st.sampled_from(_release_codes(system)))
-    assert codesystems.normalise(system, _typed(code, data)) == code
+    assert code_format.normalise(system, _typed(code, data)) == code
 
 
-@given(system=st.sampled_from([s for s, _ in codesystems.CHOICES]), text=st.text(max_size=12))
+@given(system=st.sampled_from([s for s, _ in code_format.CHOICES]), text=st.text(max_size=12))
 def test_normalise_accepts_a_code_or_says_why_not_and_is_idempotent(system, text):
     try:
-        canonical = codesystems.normalise(system, text)
+        canonical = code_format.normalise(system, text)
     except ValueError as error:
         assert str(error)
     else:
-        assert codesystems.normalise(system, canonical) == canonical
+        assert code_format.normalise(system, canonical) == canonical
 
 
 @given(number=st.integers(1, 9_999_999), prefix=st.sampled_from(["", "ORPHA:", "orpha ", "Orpha:"]))
 def test_any_orphacode_is_its_number(number, prefix):
-    assert codesystems.normalise(codesystems.ORPHA, f"{prefix}{number}") == str(number)
+    assert code_format.normalise(code_format.ORPHA, f"{prefix}{number}") == str(number)
+
+
+def test_the_format_rules_import_nothing_of_django_or_the_project():
+    """format.py is at the bottom of the imports, so any module (models.py included) may use it."""
+    script = (
+        "import sys, conditions.codes.format; "
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] in {'django', 'conditions', 'community'}))"
+    )
+    root = pathlib.Path(__file__).parents[2]
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root)
+    assert found.stdout.split() == ["['conditions',", "'conditions.codes',", "'conditions.codes.format']"]
 
 
 # --- validation in ConditionCode.clean() ----------------------------------------------------
@@ -157,9 +172,9 @@ def test_a_2026_code_with_a_letter_in_second_place_is_accepted(make_condition, a
 
 
 def test_other_systems_are_checked_for_form_only(lems, add_code):
-    assert add_code(lems, codesystems.ORPHA, "ORPHA:43393").value == "43393"
-    assert add_code(lems, codesystems.OMIM, "OMIM #254200").value == "254200"
-    assert "an ORPHAcode is a number" in _error(lems, codesystems.ORPHA, "43393x")
+    assert add_code(lems, code_format.ORPHA, "ORPHA:43393").value == "43393"
+    assert add_code(lems, code_format.OMIM, "OMIM #254200").value == "254200"
+    assert "an ORPHAcode is a number" in _error(lems, code_format.ORPHA, "43393x")
 
 
 def _inline_formset(condition, rows):
@@ -447,7 +462,7 @@ def test_every_loaded_code_is_unique_and_canonical(db):
         return 0 if parents[pk] is None else 1 + depth(parents[pk])
 
     # code pages load a code's ancestors in one query, following at most this many parents
-    assert max(depth(pk) for pk in parents) == selectors.ANCESTRY.count("parent")
+    assert max(depth(pk) for pk in parents) == reads.ANCESTRY.count("parent")
     sample = Code.objects.filter(kind__in=["category", "subcategory", "code"]).order_by("?")[:2000]
     for code in sample:
-        assert codesystems.normalise(code.system, code.code) == code.code
+        assert code_format.normalise(code.system, code.code) == code.code

