@@ -168,3 +168,26 @@ def medical_reviewer(staff):
 @pytest.fixture
 def moderator(staff):
     return staff(roles.MODERATOR, display_name="Mo Moderator")
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Runs the task queue's ready tasks in this process, as a worker would, and returns the sent
+    mail (locmem outbox). A task enqueued inside the test's transaction is visible here."""
+    from django.core import mail
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    def run():
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+        return mail.outbox
+
+    return run
