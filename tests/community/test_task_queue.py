@@ -21,7 +21,7 @@ def _database_url(tmp):
 
     base, _, name = url.rpartition("/")
     queue_db = f"{name.split('?')[0]}_queue"
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:  # DATABASE_URL's own may not exist
         conn.execute(f'DROP DATABASE IF EXISTS "{queue_db}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{queue_db}"')
     return f"{base}/{queue_db}"
