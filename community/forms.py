@@ -1,11 +1,10 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from . import ratelimit
 from .models import Role, Story, StoryReport, User
-from .services import DUPLICATE_EMAIL
 
 STORY_BODY_MAX = 10_000
 ROLE_ERROR = "Choose the role that describes you."
@@ -60,11 +59,8 @@ class SignupForm(HoneypotMixin, forms.Form):
     field_order = ["email", "display_name", "password", "website"]
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        # Checked here too so every mistake shows at once; member_signup() settles a race.
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(DUPLICATE_EMAIL)
-        return email
+        # Whether the address has an account is never said here: see services.member_signup.
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean(self):
         cleaned = super().clean()
@@ -79,21 +75,29 @@ class SignupForm(HoneypotMixin, forms.Form):
 
 
 class ThrottledLoginMixin:
-    """Refuses log-ins for an account or address with too many recent failures (ratelimit)."""
+    """Refuses log-ins from an address over the spraying ceiling (ratelimit) and for a locked
+    (account, address) pair (django-axes, whose backend refuses before checking the password)."""
 
     def clean(self):
-        email = (self.cleaned_data.get("username") or "").strip().lower()
-        if ratelimit.login_blocked(self.request, email):
+        if ratelimit.login_blocked(self.request):
             raise forms.ValidationError(ratelimit.LOGIN_MESSAGE, code="throttled")
         try:
             return super().clean()
         except forms.ValidationError:
-            ratelimit.login_failed(self.request, email)
+            ratelimit.login_failed(self.request)
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(ratelimit.LOGIN_MESSAGE, code="throttled") from None
             raise
 
 
 class LoginForm(ThrottledLoginMixin, PlainLabels, AuthenticationForm):
     """E-mail addresses are stored in lower case; accept them typed in any case."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct e-mail address and password. If you have just signed up, "
+        "follow the link in the e-mail we sent you first.",
+    }
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
@@ -197,12 +201,18 @@ class DeleteAccountForm(PlainLabels, forms.Form):
         error_messages={"required": "Enter your password."},
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
 
     def clean_password(self):
+        """Checked like a log-in (authenticate), so wrong answers count towards the same lock."""
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if ratelimit.login_blocked(self.request):
+            raise forms.ValidationError(ratelimit.LOGIN_MESSAGE, code="throttled")
+        if authenticate(self.request, username=self.user.email, password=password) != self.user:
+            ratelimit.login_failed(self.request)
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(ratelimit.LOGIN_MESSAGE, code="throttled")
             raise forms.ValidationError("That is not your password.")
         return password

@@ -26,6 +26,9 @@ class User(AbstractUser):
     credentials = models.CharField(
         max_length=200, blank=True, help_text="For medical reviewers: degrees and specialty, e.g. 'MD, neurologist'."
     )
+    is_awaiting_confirmation = models.BooleanField(
+        default=False, help_text="Signed up but has not yet confirmed the e-mail address: cannot log in until then."
+    )
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
     objects = MemberManager()

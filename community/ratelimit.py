@@ -4,6 +4,7 @@ Counts live in Django's cache, so with a shared cache (Redis, Memcached) every s
 counts against the same numbers; with the default per-process cache each process counts alone.
 Limits come from settings.COMMUNITY_RATE_LIMITS: {scope: {"user" | "ip": (attempts, seconds)}}."""
 
+import datetime
 import hashlib
 import time
 
@@ -34,11 +35,12 @@ def _count(key, window):
         return 1
 
 
-def hit(request, scope):
+def hit(request, scope, **others):
     """Counts one attempt at `scope` for the account and for the address; True when either is
-    now over its limit. Call it just before the action writes, after the form is valid."""
+    now over its limit. Call it just before the action writes, after the form is valid.
+    `others` names further subjects a scope may limit, e.g. email="..." for "password_reset_email"."""
     limits = settings.COMMUNITY_RATE_LIMITS.get(scope, {})
-    subjects = {"ip": client_ip(request)}
+    subjects = {"ip": client_ip(request), **others}
     if request.user.is_authenticated:
         subjects["user"] = str(request.user.pk)
     over = False
@@ -52,23 +54,61 @@ def hit(request, scope):
     return over
 
 
-# Password guessing: failed log-ins are counted per account and per address, on the site's and
-# the admin's log-in forms alike; over either limit every attempt is refused, right or wrong.
-LOGIN_MESSAGE = "Too many failed log-in attempts. For your security, please wait 15 minutes and try again."
+# Password guessing. django-axes locks an (account, address) pair after AXES_FAILURE_LIMIT
+# failures, on the site's log-in, the admin's and the delete-account form alike; a pair never
+# locks the account for anyone else, so a stranger's guesses cannot keep the owner out, and the
+# owner can always get in through a password-reset link (which clears the lock). On top of that,
+# one address failing on many accounts (password spraying) is stopped by the ceiling below.
+LOGIN_MESSAGE = (
+    "Too many failed log-in attempts. For your security, please wait and try again later, "
+    "or reset your password to get in now."
+)
+COOL_OFF_BASE = datetime.timedelta(minutes=15)
+COOL_OFF_MAX = datetime.timedelta(hours=24)
 
 
-def _login_keys(request, email):
-    limits = settings.COMMUNITY_RATE_LIMITS["login_failure"]
-    subjects = {"account": email.strip().lower(), "ip": client_ip(request)}
-    for kind, (attempts, window) in limits.items():
-        digest = hashlib.sha256(subjects[kind].encode()).hexdigest()[:24]
-        yield f"ratelimit:login:{kind}:{digest}:{int(time.time() // window)}", attempts, window
+def login_username(request, credentials):
+    """The account a log-in names, as stored: e-mail addresses are kept in lower case."""
+    credentials = credentials or {}
+    # authenticate() is called with username=…; django-axes's own checks pass it as email=….
+    username = credentials.get("username") or credentials.get("email") or request.POST.get("username") or ""
+    request.login_username = username.strip().lower()  # for login_cool_off, which gets no credentials
+    return request.login_username
 
 
-def login_blocked(request, email):
-    return any((cache.get(key) or 0) >= attempts for key, attempts, _ in _login_keys(request, email))
+def login_cool_off(request):
+    """How long a locked pair stays locked: 15 minutes, doubled by every further failure while
+    locked (30 min, 1 h, … up to 24 h). Also the window in which failures are counted."""
+    from axes.models import AccessAttempt
+
+    failures = 0
+    if request is not None and hasattr(request, "login_username"):
+        attempt = AccessAttempt.objects.filter(username=request.login_username, ip_address=client_ip(request)).first()
+        failures = attempt.failures_since_start if attempt else 0
+    extra = max(0, failures - settings.AXES_FAILURE_LIMIT)
+    return min(COOL_OFF_BASE * 2 ** min(extra, 10), COOL_OFF_MAX)
 
 
-def login_failed(request, email):
-    for key, _, window in _login_keys(request, email):
-        _count(key, window)
+def login_reset(email):
+    """Clears every lock on the account, from any address: called once its owner has proved they
+    read its mail (a password reset)."""
+    from axes.utils import reset
+
+    reset(username=email.strip().lower())
+
+
+def _ip_key(request):
+    attempts, window = settings.COMMUNITY_RATE_LIMITS["login_failure"]["ip"]
+    digest = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
+    return f"ratelimit:login:ip:{digest}:{int(time.time() // window)}", attempts, window
+
+
+def login_blocked(request, email=None):
+    """True when the address is over the spraying ceiling; the pair lock is django-axes's."""
+    key, attempts, _ = _ip_key(request)
+    return (cache.get(key) or 0) >= attempts
+
+
+def login_failed(request, email=None):
+    key, _, window = _ip_key(request)
+    _count(key, window)

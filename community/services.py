@@ -3,30 +3,60 @@ tests all call these, so each rule lives in one place."""
 
 import secrets
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import tasks
 from .models import Membership, Story, StoryReport, User
 
-DUPLICATE_EMAIL = "An account with this e-mail address already exists. Log in, or reset your password."
 
+def member_signup(*, email, password, display_name, next_url=""):
+    """Starts a sign-up and enqueues the mail that follows it; the caller's answer is the same
+    whatever happens here, so a sign-up never tells whether an address has an account.
 
-def member_signup(*, email, password, display_name):
-    """Creates a member. Raises ValidationError({"email": ...}) if the address is taken, also when
-    two sign-ups with one address race each other (the unique constraint decides)."""
+    - a new address: an account that cannot log in until its owner follows the confirmation link;
+    - an address whose sign-up is still unconfirmed: the newest sign-up replaces it (its link
+      is the only one that works), so whoever reads that inbox decides;
+    - an address with an account: nothing changes, and its owner is told someone tried.
+    The password is hashed in every case, so the answer takes as long either way."""
     email = User.objects.normalize_email(email).lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": DUPLICATE_EMAIL})
-    # The username is never shown; a random one keeps the e-mail address out of it.
-    user = User(email=email, username=f"member-{secrets.token_hex(6)}", display_name=display_name)
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise ValidationError({"email": DUPLICATE_EMAIL}) from None
+    password_hash = make_password(password)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email__iexact=email).first()
+        if user is None:
+            # The username is never shown; a random one keeps the e-mail address out of it.
+            user = User(
+                email=email,
+                username=f"member-{secrets.token_hex(6)}",
+                display_name=display_name,
+                password=password_hash,
+                is_active=False,
+                is_awaiting_confirmation=True,
+            )
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:
+                pass  # a concurrent sign-up with this address won the row; this one gets its mail
+        elif user.is_awaiting_confirmation:
+            user.password, user.display_name = password_hash, display_name
+            user.save(update_fields=["password", "display_name"])
+        tasks.send_signup_mail.enqueue(email=email, next_url=next_url)
+
+
+def member_confirm(*, user):
+    """The owner followed the link mailed at sign-up: the account can now log in."""
+    user.is_active, user.is_awaiting_confirmation = True, False
+    user.save(update_fields=["is_active", "is_awaiting_confirmation"])
     return user
+
+
+def password_reset_request(*, email):
+    """Enqueues the reset mail whether or not the address has an account: the request does the
+    same work either way, and the worker finds out."""
+    tasks.send_password_reset.enqueue(email=User.objects.normalize_email(email).lower())
 
 
 # A join, a leave, a story sent or edited is one transaction with the signal receivers its write

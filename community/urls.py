@@ -1,8 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from . import views
-from .forms import NewPasswordForm
 
 app_name = "community"
 urlpatterns = [
@@ -14,6 +13,8 @@ urlpatterns = [
     path("conditions/<slug:slug>/stories/<int:pk>/withdraw/", views.story_withdraw, name="story-withdraw"),
     path("conditions/<slug:slug>/stories/<int:pk>/report/", views.story_report, name="story-report"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup-sent"),
+    path("accounts/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup-confirm"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/me/", views.me, name="me"),
@@ -27,9 +28,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            form_class=NewPasswordForm, success_url=reverse_lazy("community:password-reset-complete")
-        ),
+        views.PasswordResetConfirmView.as_view(),
         name="password-reset-confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),

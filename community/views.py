@@ -6,14 +6,13 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from conditions.markdown import render as render_markdown
 from conditions.models import Condition
@@ -24,11 +23,13 @@ from .forms import (
     HoneypotPasswordResetForm,
     JoinForm,
     LoginForm,
+    NewPasswordForm,
     SignupForm,
     StoryForm,
     StoryReportForm,
 )
-from .models import Role, Story
+from .models import Role, Story, User
+from .tasks import confirmation_tokens
 
 STORIES_PER_PAGE = 10
 LISTED_MEMBERS_SHOWN = 50
@@ -228,29 +229,56 @@ def _safe_next(request):
     return ""
 
 
+SIGNUP_SENT = "Check your inbox: we have sent a message to {email}. Follow the link in it to finish signing up."
+
+
 @never_cache
 def signup(request):
+    """Every sign-up gets the same answer, whether or not the address has an account; the
+    e-mail that follows tells the owner which (services.member_signup). Every attempt, failed
+    or not, counts against the limit, so the form cannot be used to test addresses at speed."""
     if request.user.is_authenticated:
         return redirect("community:me")
     form = SignupForm(request.POST or None)
     context = {"form": form, "next": _safe_next(request)}
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         if ratelimit.hit(request, "signup"):
+            form.is_valid()  # the page shows what was typed, and the limit above it
             form.add_error(None, ratelimit.MESSAGE)
             return render(request, "registration/signup.html", context, status=429)
-        try:
-            user = services.member_signup(
+        if form.is_valid():
+            services.member_signup(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 display_name=form.cleaned_data["display_name"],
+                next_url=context["next"],
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.display_name}. Your account is ready.")
-            return redirect(context["next"] or "community:me")
+            messages.success(request, SIGNUP_SENT.format(email=form.cleaned_data["email"]))
+            return redirect("community:signup-sent")
     return render(request, "registration/signup.html", context)
+
+
+@require_safe
+def signup_sent(request):
+    return render(request, "registration/signup_sent.html")
+
+
+@never_cache
+def signup_confirm(request, uidb64, token):
+    """The link mailed at sign-up. Opening it shows a button (mail scanners that follow links
+    confirm nothing); pressing it activates the account and logs its owner in."""
+    try:
+        user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode(), is_awaiting_confirmation=True)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or not confirmation_tokens.check_token(user, token):
+        return render(request, "registration/signup_confirm.html", {"valid": False}, status=400)
+    if request.method == "POST":
+        services.member_confirm(user=user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Your e-mail address is confirmed. Welcome, {user.display_name}.")
+        return redirect(_safe_next(request) or "community:me")
+    return render(request, "registration/signup_confirm.html", {"valid": True, "next": _safe_next(request)})
 
 
 class LoginView(auth_views.LoginView):
@@ -258,19 +286,48 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def login_locked_out(request, response, credentials=None):
+    """django-axes calls this when a log-in (or a delete-account password) hits a lock: the form
+    already says so and how to get in (ThrottledLoginMixin); answer 429."""
+    if response is None or response.status_code != 200:
+        return HttpResponse(ratelimit.LOGIN_MESSAGE, status=429)
+    response.status_code = 429
+    return response
+
+
 class PasswordResetView(auth_views.PasswordResetView):
+    """The mail is a task: the answer takes as long whether or not the address has an account."""
+
     form_class = HoneypotPasswordResetForm
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("community:password-reset-done")
 
     def form_valid(self, form):
+        email = form.cleaned_data["email"]
         if ratelimit.hit(self.request, "password_reset"):
             form.add_error(None, ratelimit.MESSAGE)
             response = self.form_invalid(form)
             response.status_code = 429
             return response
-        return super().form_valid(form)
+        # One address gets a few reset mails an hour at most, whoever asks; past that the answer is
+        # the same but nothing is sent, so nobody can flood an inbox or learn anything from it.
+        if not ratelimit.hit(self.request, "password_reset_email", email=email.strip().lower()):
+            services.password_reset_request(email=email)
+        return redirect(self.success_url)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password also clears every log-in lock on the account and logs its owner in: the
+    owner proved they read its mail, whatever a stranger guessed."""
+
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("community:password-reset-complete")
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        ratelimit.login_reset(form.user.email)
+        return response
 
 
 @login_required
@@ -293,7 +350,7 @@ def me_export(request):
 
 @login_required
 def me_delete(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         services.member_delete(user=request.user, keep_stories=form.cleaned_data["stories"] == "keep")
         logout(request)

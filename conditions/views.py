@@ -1,3 +1,4 @@
+import datetime
 import string
 
 from django.core.paginator import Paginator
@@ -7,7 +8,9 @@ from django.db.models.fields.json import KT
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_tasks_db.models import DBTaskResult
 
 from . import pages
 from . import search as condition_search
@@ -153,10 +156,17 @@ def robots_txt(request):
 
 @require_GET
 def healthz(request):
-    """For a load balancer: 200 when the database answers, 503 when it does not."""
+    """For a load balancer: 200 when the database answers, 503 when it does not. Also the task
+    queue's backlog (mail waiting for a worker; a growing number means no worker is running)
+    and the tasks that failed in the last day, for monitoring."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        day_ago = timezone.now() - datetime.timedelta(days=1)
+        tasks = {
+            "ready": DBTaskResult.objects.ready().count(),
+            "failed_last_day": DBTaskResult.objects.failed().filter(finished_at__gte=day_ago).count(),
+        }
     except Exception as error:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": str(error.__class__.__name__)}, status=503)
-    return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "ok", "tasks": tasks})

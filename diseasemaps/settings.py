@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "markdownx",
     "simple_history",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
     "conditions",
     "community",
 ]
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who saved each version, inlines too
     "diseasemaps.middleware.permissions_policy",
+    "axes.middleware.AxesMiddleware",  # a locked-out log-in answers 429 (community.views.login_locked_out)
 ]
 
 ROOT_URLCONF = "diseasemaps.urls"
@@ -99,6 +103,8 @@ else:
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 AUTH_USER_MODEL = "community.User"
+# django-axes refuses log-ins for a locked (account, address) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -136,6 +142,12 @@ EMAIL_BACKEND = os.environ.get(
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DiseaseMaps <no-reply@localhost>")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")  # for the file-based backend (tests)
+
+# Mail is never sent inside a request: it is a task stored in the database in the same
+# transaction as the write that caused it, and a worker (manage.py db_worker) sends it.
+# See community/tasks.py for retries and the README for running workers.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "conditions.markdown.render"
 MARKDOWNX_MEDIA_PATH = "markdownx/"  # uploads are not offered; see conditions/admin.py
@@ -195,5 +207,21 @@ COMMUNITY_RATE_LIMITS = {
     "membership": {"user": (30, 3600), "ip": (120, 3600)},
     "story": {"user": (10, 3600), "ip": (30, 3600)},
     "report": {"user": (20, 3600), "ip": (60, 3600)},
-    "login_failure": {"account": (5, 900), "ip": (30, 900)},  # failed log-ins, site and admin
+    # Failed log-ins from one address across every account (password spraying), site and admin.
+    # Per (account, address) pair, django-axes counts them: see AXES_* below.
+    "login_failure": {"ip": (100, 3600)},
+    "password_reset_email": {"email": (3, 3600)},  # reset mails to one e-mail address
 }
+
+# Log-in lock-out per (account, address) pair: after AXES_FAILURE_LIMIT failures the pair is
+# locked, for longer with every further try (community.ratelimit.login_cool_off). A password
+# reset clears the lock and logs the owner in. Counted in the database, so every process agrees.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = "community.ratelimit.login_cool_off"
+AXES_CLIENT_IP_CALLABLE = "community.ratelimit.client_ip"
+AXES_USERNAME_CALLABLE = "community.ratelimit.login_username"
+AXES_LOCKOUT_CALLABLE = "community.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # no record of members' successful log-ins and their addresses
+AXES_VERBOSE = False

@@ -168,3 +168,37 @@ def medical_reviewer(staff):
 @pytest.fixture
 def moderator(staff):
     return staff(roles.MODERATOR, display_name="Mo Moderator")
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Runs the task queue's ready tasks in this process, as a worker would, and returns the sent
+    mail (locmem outbox). A task enqueued inside the test's transaction is visible here."""
+    from django.core import mail
+    from django.db import transaction
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    def run():
+        # Worker.run() would also close "old" connections, which ends the test's transaction on
+        # PostgreSQL: claim and run each task as it does, without that.
+        while True:
+            with transaction.atomic():
+                result = DBTaskResult.objects.ready().get_locked()
+                if result is None:
+                    return mail.outbox
+                result.claim(worker.worker_id)
+            worker.run_task(result)
+
+    return run

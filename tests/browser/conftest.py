@@ -6,9 +6,11 @@ load_demo). The tests act as users do and check what users see, so nothing is fl
 them: each test creates its own accounts and content where it writes."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -32,6 +34,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+MAILBOX = Path(tempfile.mkdtemp(prefix="browser-mail-"))
+
+
+def mail_link(to, pattern, timeout=30):
+    """The first link matching `pattern` in mail the worker sent to `to`, waiting for it."""
+    for _ in range(int(timeout * 10)):
+        for path in MAILBOX.iterdir():
+            text = path.read_text()
+            if f"\nTo: {to}\n" in text and (match := re.search(pattern, text)):
+                return match.group(0)
+        time.sleep(0.1)
+    raise AssertionError(f"no mail to {to} with {pattern}")
 
 
 def _free_port():
@@ -69,6 +85,9 @@ def site_url(tmp_path_factory):
         "DATABASE_URL": _browser_database_url(tmp),
         "STATIC_ROOT": str(tmp / "static"),
         "SITE_URL": "",
+        # Mail is sent by a worker beside the server, as `./dev run` does, into files the tests read.
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(MAILBOX),
     }
     _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "collectstatic", "--noinput", "-v0")
@@ -78,6 +97,13 @@ def site_url(tmp_path_factory):
     log = open(tmp / "server.log", "w")  # noqa: SIM115 (closed at teardown)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -94,8 +120,9 @@ def site_url(tmp_path_factory):
         server.kill()
         raise RuntimeError(f"The site did not start; see {tmp / 'server.log'}")
     yield url
-    server.terminate()
-    server.wait(timeout=10)
+    for process in (server, worker):
+        process.terminate()
+        process.wait(timeout=10)
     log.close()
 
 
