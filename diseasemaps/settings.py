@@ -138,7 +138,8 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DiseaseMaps <no-reply@localhost>")
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "conditions.markdown.render"
-MARKDOWNX_MEDIA_PATH = "markdownx/"  # uploads are not offered; see conditions/admin.py
+# markdownx posts the admin preview to its default /markdownx/markdownify/, routed in urls.py for
+# staff only. Its image upload view is not routed: nobody can store files through it.
 
 # Security. HTTPS defaults to on whenever DEBUG is off; only a local test server turns it off.
 HTTPS = env_bool("HTTPS", not DEBUG)
@@ -195,5 +196,6 @@ COMMUNITY_RATE_LIMITS = {
     "membership": {"user": (30, 3600), "ip": (120, 3600)},
     "story": {"user": (10, 3600), "ip": (30, 3600)},
     "report": {"user": (20, 3600), "ip": (60, 3600)},
+    "preview": {"user": (600, 600), "ip": (1200, 600)},  # story and admin previews; the admin's as one types
     "login_failure": {"account": (5, 900), "ip": (30, 900)},  # failed log-ins, site and admin
 }
