@@ -2,8 +2,9 @@ import re
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from conditions.markdown import render
+from conditions.markdown import MAX_LENGTH, render
 
 XSS = [
     "<script>alert(1)</script>",
@@ -66,3 +67,11 @@ def test_pathological_markdown_renders_quickly(unit, length):
     took = time.process_time() - start
     assert took < BOUNDS[length], f"{took:.2f} s"
     assert html  # it rendered something, not an error
+
+
+def test_a_condition_section_over_the_length_limit_is_refused(make_condition):
+    condition = make_condition()
+    condition.symptoms = "x" * (MAX_LENGTH + 1)
+    with pytest.raises(ValidationError) as refused:
+        condition.full_clean()
+    assert refused.value.message_dict["symptoms"] == ["This text is too long: at most 50,000 characters."]
