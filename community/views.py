@@ -19,6 +19,7 @@ from conditions.models import Condition
 
 from . import ratelimit, services
 from .forms import (
+    STORY_BODY_MAX,
     DeleteAccountForm,
     HoneypotPasswordResetForm,
     JoinForm,
@@ -146,7 +147,14 @@ def _story_form_view(request, condition, story=None):
     if request.method == "POST" and "preview" in request.POST:
         # An unbound form filled with what was typed: a preview shows no "required" errors yet.
         form = StoryForm(initial=request.POST.dict(), condition=condition)
-        return _story_form_page(request, condition, form, story, render_markdown(request.POST.get("body", "")))
+        body = request.POST.get("body", "")
+        if ratelimit.hit(request, "preview"):
+            messages.error(request, ratelimit.MESSAGE)
+            return _story_form_page(request, condition, form, story, status=429)
+        if len(body) > STORY_BODY_MAX:  # refused before rendering: any length would cost time
+            messages.error(request, f"Your story is too long to preview: at most {STORY_BODY_MAX:,} characters.")
+            return _story_form_page(request, condition, form, story, status=400)
+        return _story_form_page(request, condition, form, story, render_markdown(body))
     if request.method != "POST":
         if story:
             form = StoryForm(instance=story, initial={"consent": story.consent}, condition=condition)

@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from .codes import format as code_format
 from .codes.lookup import CodeQuerySet
-from .markdown import render
+from .markdown import MAX_LENGTH, TOO_LONG, render
 
 
 class Status(models.TextChoices):
@@ -261,6 +261,9 @@ class Condition(models.Model):
         super().clean()
         for field in self.MEDICAL_FIELDS:  # browsers send CRLF; an unchanged text must compare equal
             setattr(self, field, (getattr(self, field) or "").replace("\r\n", "\n"))
+        too_long = {field: TOO_LONG for field in self.MEDICAL_FIELDS if len(getattr(self, field)) > MAX_LENGTH}
+        if too_long:
+            raise ValidationError(too_long)
         stored = self._stored()
         if stored and stored["origin"] == Origin.EDITORIAL and self.origin != Origin.EDITORIAL:
             raise ValidationError({"origin": "A page written or taken over by our editors stays editorial."})

@@ -150,7 +150,8 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")  # for the file-based ba
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "conditions.markdown.render"
-MARKDOWNX_MEDIA_PATH = "markdownx/"  # uploads are not offered; see conditions/admin.py
+# markdownx posts the admin preview to its default /markdownx/markdownify/, routed in urls.py for
+# staff only. Its image upload view is not routed: nobody can store files through it.
 
 # Security. HTTPS defaults to on whenever DEBUG is off; only a local test server turns it off.
 HTTPS = env_bool("HTTPS", not DEBUG)
@@ -211,6 +212,7 @@ COMMUNITY_RATE_LIMITS = {
     # Per (account, address) pair, django-axes counts them: see AXES_* below.
     "login_failure": {"ip": (100, 3600)},
     "password_reset_email": {"email": (3, 3600)},  # reset mails to one e-mail address
+    "preview": {"user": (600, 600), "ip": (1200, 600)},  # story and admin previews; the admin's as one types
 }
 
 # Log-in lock-out per (account, address) pair: after AXES_FAILURE_LIMIT failures the pair is

@@ -5,6 +5,7 @@ from django.urls import include, path
 from conditions import views as condition_views
 from conditions.feeds import UpdatesFeed
 from conditions.sitemaps import CodeSitemap, ConditionSitemap
+from diseasemaps import views
 
 admin.site.site_header = "DiseaseMaps editorial"
 admin.site.site_title = "DiseaseMaps admin"
@@ -14,7 +15,8 @@ urlpatterns = [
     path("", include("conditions.urls")),
     path("", include("community.urls")),
     path("admin/", admin.site.urls),
-    path("markdownx/", include("markdownx.urls")),
+    # Only markdownx's preview, for staff; its image upload is not routed, so /markdownx/upload/ is a 404.
+    path("markdownx/markdownify/", views.markdown_preview, name="markdownx_markdownify"),
     path("sitemap.xml", sitemap, {"sitemaps": {"conditions": ConditionSitemap, "codes": CodeSitemap}}, name="sitemap"),
     path("robots.txt", condition_views.robots_txt, name="robots"),
     path("feeds/updates/", UpdatesFeed(), name="feed-updates"),

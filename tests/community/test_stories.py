@@ -233,3 +233,20 @@ def test_honeypot_on_story_and_report_forms_stops_bots(as_user, alice, bob, cond
     assertContains(response, "could not be sent")
     assert Story.objects.count() == 1
     assert not StoryReport.objects.exists()
+
+
+def test_preview_refuses_a_story_over_the_length_limit(as_user, alice, condition):
+    response = as_user(alice).post(NEW, STORY | {"body": "[" * 10_001, "preview": "1"})
+    assertContains(response, "Your story is too long to preview: at most 10,000 characters.", status_code=400)
+    assertContains(response, 'id="preview" aria-labelledby="preview-heading" tabindex="-1" hidden', status_code=400)
+
+
+def test_previews_are_rate_limited(as_user, alice, condition, rate_limits):
+    rate_limits(preview={"user": (2, 600), "ip": (100, 600)})
+    client = as_user(alice)
+    for _ in range(2):
+        assertContains(client.post(NEW, STORY | {"preview": "1"}), "<em>three years</em>")
+    response = client.post(NEW, STORY | {"preview": "1"})
+    assertContains(response, "too many times", status_code=429)
+    assertNotContains(response, "<em>three years</em>", status_code=429)
+    assertContains(response, 'value="Diagnosed at 42"', status_code=429)  # what was typed is kept
