@@ -80,15 +80,15 @@ class SignupConfirmForm(PlainLabels, forms.Form):
     stranger set by signing up with their address."""
 
     WRONG = (
-        "That is not the password chosen when this address was signed up. If you did not sign up, "
-        "you need do nothing: no account is created. If you have forgotten it, sign up again."
+        "That is not the password chosen when this address was signed up. "
+        "If you did not sign up, you need do nothing: no account is created."
     )
     LOCKED = "Too many wrong passwords. For your security, please wait a while and try again."
 
     password = forms.CharField(
         label="Your password",
         strip=False,
-        help_text="The password you chose when you signed up.",
+        help_text="Forgotten it? Sign up again with the same address to choose a new one.",
         error_messages={"required": "Enter the password you chose when you signed up."},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
