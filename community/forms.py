@@ -74,6 +74,42 @@ class SignupForm(HoneypotMixin, forms.Form):
         return cleaned
 
 
+class SignupConfirmForm(PlainLabels, forms.Form):
+    """The last step of a sign-up: the link proves the inbox, the password proves that whoever
+    follows it also chose the password, so nobody can activate an account whose password a
+    stranger set by signing up with their address."""
+
+    WRONG = (
+        "That is not the password chosen when this address was signed up. "
+        "If you did not sign up, you need do nothing: no account is created."
+    )
+    LOCKED = "Too many wrong passwords. For your security, please wait a while and try again."
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        help_text="Forgotten it? Sign up again with the same address to choose a new one.",
+        error_messages={"required": "Enter the password you chose when you signed up."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.request = user, request
+
+    def clean_password(self):
+        """Wrong answers count towards the log-in lock (ratelimit.password_check)."""
+        password = self.cleaned_data["password"]
+        if ratelimit.login_blocked(self.request):
+            raise forms.ValidationError(self.LOCKED, code="throttled")
+        if not ratelimit.password_check(self.request, self.user, password):
+            ratelimit.login_failed(self.request)
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(self.LOCKED, code="throttled")
+            raise forms.ValidationError(self.WRONG)
+        return password
+
+
 class ThrottledLoginMixin:
     """Refuses log-ins from an address over the spraying ceiling (ratelimit) and for a locked
     (account, address) pair (django-axes, whose backend refuses before checking the password)."""

@@ -18,7 +18,9 @@ def member_signup(*, email, password, display_name, next_url=""):
 
     - a new address: an account that cannot log in until its owner follows the confirmation link;
     - an address whose sign-up is still unconfirmed: the newest sign-up replaces it (its link
-      is the only one that works), so whoever reads that inbox decides;
+      is the only one that works). Confirming takes that link and the password chosen with it
+      (forms.SignupConfirmForm), so a stranger who signs up with someone else's address cannot
+      have its owner activate an account whose password the stranger knows;
     - an address with an account: nothing changes, and its owner is told someone tried.
     The password is hashed in every case, so the answer takes as long either way."""
     email = User.objects.normalize_email(email).lower()

@@ -25,6 +25,7 @@ from .forms import (
     JoinForm,
     LoginForm,
     NewPasswordForm,
+    SignupConfirmForm,
     SignupForm,
     StoryForm,
     StoryReportForm,
@@ -273,20 +274,24 @@ def signup_sent(request):
 
 @never_cache
 def signup_confirm(request, uidb64, token):
-    """The link mailed at sign-up. Opening it shows a button (mail scanners that follow links
-    confirm nothing); pressing it activates the account and logs its owner in."""
+    """The link mailed at sign-up. Opening it shows a form (mail scanners that follow links
+    confirm nothing); the password chosen at sign-up activates the account and logs its owner in,
+    so following a link mailed after a stranger's sign-up cannot open an account they control."""
     try:
         user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode(), is_awaiting_confirmation=True)
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
     if user is None or not confirmation_tokens.check_token(user, token):
         return render(request, "registration/signup_confirm.html", {"valid": False}, status=400)
-    if request.method == "POST":
+    data = request.POST if request.method == "POST" else None  # an empty POST is a missing password
+    form = SignupConfirmForm(data, user=user, request=request)
+    if form.is_valid():
         services.member_confirm(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Your e-mail address is confirmed. Welcome, {user.display_name}.")
         return redirect(_safe_next(request) or "community:me")
-    return render(request, "registration/signup_confirm.html", {"valid": True, "next": _safe_next(request)})
+    context = {"valid": True, "form": form, "email": user.email, "next": _safe_next(request)}
+    return render(request, "registration/signup_confirm.html", context)
 
 
 class LoginView(auth_views.LoginView):
