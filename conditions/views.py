@@ -9,17 +9,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from diseasemaps.pagecache import cache_for_readers
+
 from . import codesystems, pages, selectors
 from . import search as condition_search
 from .models import Code, Condition, Origin, Status, Symptom
-from .pagecache import cache_for_readers
 
 LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers()
 def home(request):
     fields = ["name", "slug", "acronym", "summary", "last_reviewed_on", "updated_at", "origin"]
     published = Condition.objects.published()
@@ -40,7 +41,7 @@ def home(request):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers("letter", "page")
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
     conditions = Condition.objects.published().only("name", "slug", "acronym")
@@ -59,7 +60,7 @@ def condition_list(request):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers()
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
@@ -72,7 +73,7 @@ def condition_detail(request, slug):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes = [], [], []
@@ -123,7 +124,7 @@ def suggest(request):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers()
 def code_index(request):
     releases = codesystems.RELEASES
     context = {"icd10_release": releases[codesystems.ICD10CM], "icd9_release": releases[codesystems.ICD9CM]}
@@ -131,7 +132,7 @@ def code_index(request):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers("range")
 def code_browse(request, system):
     """ICD-10-CM by chapter; ICD-9-CM, which the CMS release gives without chapters, by number."""
     canonical = codesystems.system_from_url(system)
@@ -157,7 +158,7 @@ def _query_string(request):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers()
 def code_detail(request, system, code):
     """An official code: title, place in the hierarchy, notes, crosswalk and the conditions using it."""
     canonical_system = codesystems.system_from_url(system)
@@ -225,7 +226,7 @@ SYMPTOM_PAGE_SIZE = 50
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers("page")
 def symptom_detail(request, slug):
     symptom = get_object_or_404(Symptom, slug=slug)
     links = (

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             for system, rows in sets.items():
                 ids[system], changes[system] = self._load_system(system, rows)
             mappings, stale, unknown = self._load_gems(ids, gems)
-        self._invalidate_cached_pages()
+            self._invalidate_cached_pages()
         if verbosity:
             for system, rows in sets.items():
                 new, retired, unlinked = changes[system]
@@ -145,10 +145,7 @@ class Command(BaseCommand):
         return pairs, len(stale), unknown
 
     def _invalidate_cached_pages(self):
-        """Bulk writes send no signals, so the reader page cache and the stored condition pages
-        (which print official titles) are retired here."""
-        from conditions import pagecache, pages
-        from conditions.models import ConditionCode
+        """Bulk writes send no signals: the pages that print official titles are refreshed here."""
+        from conditions import derived
 
-        pages.invalidate(ConditionCode.objects.filter(code__isnull=False).values("condition_id"))
-        pagecache.invalidate()
+        derived.refresh(ConditionCode.objects.filter(code__isnull=False).values_list("condition_id", flat=True))
