@@ -149,7 +149,7 @@ def test_rebuild_derived_empties_stored_parts_and_rebuilds_search(client, make_c
     client.get("/conditions/quokka-fever/")
     assert Condition.objects.get(pk=condition.pk).page_parts
     SearchEntry.objects.all().delete()  # as after a restore made with dumpdata
-    call_command("rebuild_search", verbosity=0)  # the README's backup procedure uses the old name
+    call_command("rebuild_search", verbosity=0)  # the former name of rebuild_derived still works
     assert Condition.objects.get(pk=condition.pk).page_parts == {}
     assertContains(client.get("/search/", {"q": "quokka"}), "Quokka fever")
 
