@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from markdownx.admin import MarkdownxModelAdmin
 
+from conditions.admin import RefreshesDerivedData
+
 from . import services
 from .forms import AdminLoginForm
 from .models import Membership, Story, StoryReport, User
@@ -20,7 +22,7 @@ class MemberAdmin(UserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(RefreshesDerivedData, admin.ModelAdmin):
     list_display = ["condition", "role", "is_public", "joined_at"]
     list_filter = ["role", "is_public"]
     list_select_related = ["condition"]
@@ -62,7 +64,7 @@ class StoryAdminForm(admin.ModelAdmin.form):
 
 
 @admin.register(Story)
-class StoryAdmin(MarkdownxModelAdmin):
+class StoryAdmin(RefreshesDerivedData, MarkdownxModelAdmin):
     """The moderation place: approve or reject one by one (status field) or in bulk (actions), edit
     out identifying details (the author is told), see and settle readers' reports."""
 

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -19,6 +20,7 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import derived
 from .codes import format as code_format
 from .codes import views as code_views
 from .context_processors import DISCLAIMER_CACHE_KEY
@@ -35,6 +37,26 @@ class MarkdownTextField(forms.CharField):
 
     def to_python(self, value):
         return super().to_python(value).replace("\r\n", "\n")
+
+
+class RefreshesDerivedData:
+    """A change made through these admin pages (the form and its inlines, a delete, a bulk action)
+    refreshes the derived data of the pages it touched once, in the change's own transaction."""
+
+    def _refreshing(self, request, view, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        with transaction.atomic(using=router.db_for_write(self.model)), derived.refreshing():
+            return view(request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._refreshing(request, super().changeform_view, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._refreshing(request, super().delete_view, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._refreshing(request, super().changelist_view, *args, **kwargs)
 
 
 class ConditionAdminForm(forms.ModelForm):
@@ -123,7 +145,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Condition)
-class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = ConditionAdminForm
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget, "form_class": MarkdownTextField}}
     list_display = ["name", "acronym", "status", "review_state_badge", "last_reviewed_on", "next_review", "updated_at"]

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from .codes import format as code_format
 
@@ -88,7 +88,8 @@ def refresh(condition_ids=None):
         ],
         batch_size=1000,
     )
-    cache.set(VOCABULARY_VERSION_KEY, time.time_ns(), None)
+    # After the commit, or a reader could build the typo vocabulary from the old rows under the new number.
+    transaction.on_commit(lambda: cache.set(VOCABULARY_VERSION_KEY, time.time_ns(), None), robust=True)
 
 
 # --- searching -----------------------------------------------------------------------------

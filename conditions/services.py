@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import derived
 from .models import Condition, Origin, Review, Status
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)  # next review due 12 months after sign-off
@@ -16,11 +17,13 @@ RESTORED_FIELDS = ["name", "acronym", *Condition.MEDICAL_FIELDS]
 
 
 def _save(condition, *, user, reason):
-    """Validates and saves, recording who made this version and why in its history."""
+    """Validates and saves, recording who made this version and why in its history, and refreshes
+    what is derived from the page (search, stored parts, last review date, cached pages)."""
     condition.full_clean()
     condition._history_user = user
     condition._change_reason = reason
-    condition.save()
+    with derived.refreshing([condition.pk]):
+        condition.save()
 
 
 @transaction.atomic
@@ -62,13 +65,14 @@ def review_sign_off(*, condition, reviewer, reviewed_on=None, next_review_on=Non
     if next_review_on <= reviewed_on:
         raise ValidationError({"next_review_on": "The next review must come after this one."})
     review.full_clean()
-    review.save()
     published = condition.status == Status.IN_REVIEW
     condition.status = Status.PUBLISHED
     condition.origin = Origin.EDITORIAL
-    condition.last_reviewed_on = reviewed_on
     reason = f"Signed off version {condition.content_version}" + (" and published" if published else "")
-    _save(condition, user=reviewer, reason=reason)
+    with derived.refreshing([condition.pk]):  # once for the review and the page (its last review date)
+        review.save()
+        _save(condition, user=reviewer, reason=reason)
+    condition.refresh_from_db(fields=["last_reviewed_on"])
     return review
 
 

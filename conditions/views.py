@@ -12,18 +12,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_tasks_db.models import DBTaskResult
 
+from diseasemaps.pagecache import cache_for_readers
+
 from . import pages
 from . import search as condition_search
 from .codes import reads
 from .models import Code, Condition, Origin, Status, Symptom
-from .pagecache import cache_for_readers
 
 LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers()
 def home(request):
     # Cards show the stored summary HTML as plain words: no Markdown is rendered per request.
     cards = Condition.objects.only("name", "slug", "acronym", "last_reviewed_on", "updated_at", "origin").annotate(
@@ -47,7 +48,7 @@ def home(request):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers("letter", "page")
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
     conditions = Condition.objects.published().only("name", "slug", "acronym")
@@ -66,7 +67,7 @@ def condition_list(request):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers()
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
@@ -79,7 +80,7 @@ def condition_detail(request, slug):
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes = [], [], []
@@ -134,7 +135,7 @@ SYMPTOM_PAGE_SIZE = 50
 
 
 @require_GET
-@cache_for_readers
+@cache_for_readers("page")
 def symptom_detail(request, slug):
     symptom = get_object_or_404(Symptom, slug=slug)
     links = (

@@ -53,10 +53,13 @@ def _test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+    # One process: its own memory cache, emptied for each test. The default database cache, shared by
+    # several processes, is tested with real gunicorn workers (tests/test_multiprocess.py).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(_test_settings):
     from django.core.cache import cache
 
     cache.clear()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from .. import pagecache, pages
+from .. import derived
 from ..codes import format as code_format
 from ..markdown import render
 from ..models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
@@ -99,7 +99,6 @@ def import_catalogue(*, limit=None, dry_run=False):
 
     Condition.objects.bulk_create([c for _, c in to_create], batch_size=500)
     Condition.objects.bulk_update(to_update, ["name", "summary", "rendered"], batch_size=500)
-    pages.invalidate(c.pk for c in to_update)
     ConditionCode.objects.bulk_create(
         [ConditionCode(condition=c, system=code_format.ORPHA, value=orpha) for orpha, c in to_create],
         batch_size=1000,
@@ -108,8 +107,8 @@ def import_catalogue(*, limit=None, dry_run=False):
         [ref for orpha, c in to_create for ref in attribution(c, orpha)],
         batch_size=1000,
     )
-    attach_signs({condition.pk: signs for condition, signs in signs_by_orpha.values()})
-    pagecache.invalidate()
+    with derived.refreshing([c.pk for _, c in to_create] + [c.pk for c in to_update]):
+        attach_signs({condition.pk: signs for condition, signs in signs_by_orpha.values()})
     return result
 
 
@@ -146,7 +145,6 @@ def attach_signs(signs_by_condition):
     )
     symptom_ids = dict(Symptom.objects.filter(hpo_id__in=terms).values_list("hpo_id", "id"))
     ConditionSymptom.objects.filter(condition_id__in=signs_by_condition).delete()
-    pages.invalidate(signs_by_condition)
     ConditionSymptom.objects.bulk_create(
         [
             ConditionSymptom(
@@ -160,6 +158,7 @@ def attach_signs(signs_by_condition):
         ],
         batch_size=2000,
     )
+    derived.refresh(signs_by_condition)
 
 
 def _symptom_slug(hpo_id, name):

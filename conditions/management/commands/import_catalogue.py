@@ -2,10 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from conditions import search
 from conditions.catalogue import hpo
 from conditions.catalogue.importer import import_catalogue
-from conditions.models import Condition, Origin
 
 
 class Command(BaseCommand):
@@ -21,9 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run, limit, verbosity, **options):
         started = time.monotonic()
-        result = import_catalogue(limit=limit, dry_run=dry_run)
-        if not dry_run:
-            search.refresh(Condition.objects.filter(origin=Origin.CATALOGUE).values_list("pk", flat=True))
+        result = import_catalogue(limit=limit, dry_run=dry_run)  # refreshes what it changed (derived.py)
         if verbosity:
             verb = "Would import" if dry_run else "Imported"
             self.stdout.write(
