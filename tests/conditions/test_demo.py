@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from community.models import Membership, User
 from conditions.models import Code, Condition, ConditionCode
@@ -41,7 +42,11 @@ def test_demo_content_is_marked_unreviewed(demo, client):
 
 
 def test_demo_accounts_can_log_in(demo, client):
-    assert client.login(email="editor@diseasemaps.example", password="editor-demo-2026")
+    response = client.post(
+        reverse("community:login"), {"username": "editor@diseasemaps.example", "password": "editor-demo-2026"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("community:me")).context["user"].email == "editor@diseasemaps.example"
     assert User.objects.get(email="reviewer@diseasemaps.example").credentials
 
 

@@ -111,7 +111,7 @@ def test_updates_feed(client, make_condition):
 
 def test_healthz_checks_the_database(client, db):
     response = client.get("/healthz")
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "tasks": {"ready": 0, "failed_last_day": 0}}
 
 
 # --- stored page parts across releases -------------------------------------------------------
