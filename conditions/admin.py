@@ -280,11 +280,14 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         condition = self._get_or_404(request, object_id)
         if not self.has_sign_off_permission(request):
             raise PermissionDenied
-        form = SignOffForm(request.POST or None)
+        form = SignOffForm(request.POST or None, initial={"version": condition.content_version})
         if request.method == "POST" and form.is_valid():
             try:
                 review = review_sign_off(condition=condition, reviewer=request.user, **form.cleaned_data)
             except ValidationError as error:
+                if error.code == "stale":  # the page below is now the new version: sign that one
+                    form = SignOffForm({**request.POST.dict(), "version": condition.content_version})
+                    form.is_valid()
                 form.add_error(None, error)
             else:
                 self.message_user(
@@ -341,7 +344,9 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             if not can_restore:
                 raise PermissionDenied
             try:
-                condition_restore(condition=condition, version=version, user=request.user)
+                condition_restore(
+                    condition=condition, version=version, user=request.user, seen=request.POST.get("seen", "")
+                )
             except ValidationError as error:
                 self.message_user(request, f"Not restored: {'; '.join(error.messages)}", messages.ERROR)
             else:
@@ -356,6 +361,7 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             "changes": field_diffs(version.prev_record, version),
             "restore_changes": field_diffs(condition, version, fields=["name", "acronym", *Condition.MEDICAL_FIELDS]),
             "can_restore": can_restore,
+            "seen": condition.version_token(),
         }
         return TemplateResponse(request, "admin/conditions/condition/history_diff.html", context)
 
@@ -387,6 +393,8 @@ class SignOffForm(forms.Form):
         help_text="Twelve months from today unless the evidence moves faster.",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    # The content version shown on the page: the sign-off is refused if the text changed since.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

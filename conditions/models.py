@@ -1,4 +1,6 @@
 import datetime
+import hashlib
+import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +13,11 @@ from simple_history.models import HistoricalRecords
 
 from . import codesystems
 from .markdown import render
+
+
+def fingerprint(*values):
+    """A short digest of the values a person was shown, for optimistic concurrency checks."""
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:32]
 
 
 class Status(models.TextChoices):
@@ -248,6 +255,11 @@ class Condition(models.Model):
     def _next_version(self, stored):
         changed = any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
         return stored["content_version"] + 1 if changed else stored["content_version"]
+
+    def version_token(self):
+        """A fingerprint of the words an editor sees (name, acronym, medical text). A form that
+        acts on what it showed, such as a restore, carries it, and is refused once it no longer matches."""
+        return fingerprint(self.name, self.acronym, *(getattr(self, f) for f in self.MEDICAL_FIELDS))
 
     def medical_fields_changed(self):
         """True when this instance's medical text differs from the saved row. Queries once."""
