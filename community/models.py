@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from markdownx.models import MarkdownxField
 
 from conditions.markdown import render
+from conditions.models import fingerprint
 
 
 class MemberManager(UserManager):
@@ -83,6 +85,13 @@ class StoryStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+WITHDRAWN_NOT_APPROVED = "Its author withdrew this story: it cannot be approved unless they send it again."
+STORY_CHANGED = (
+    "This story changed after you opened it: its author edited or withdrew it. Nothing was saved; "
+    "open it again to moderate what is there now."
+)
+
+
 class StoryQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=StoryStatus.APPROVED)
@@ -145,6 +154,18 @@ class Story(models.Model):
     def save(self, *args, **kwargs):
         self.body_html = render(self.body)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # The author was told nobody else sees a withdrawn story: only they can send it again.
+        if self.pk and self.status == StoryStatus.APPROVED:
+            stored = Story.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == StoryStatus.WITHDRAWN:
+                raise ValidationError({"status": WITHDRAWN_NOT_APPROVED})
+
+    def version_token(self):
+        """A fingerprint of what a moderator is shown: the words, the author's choices and the
+        status. Moderation forms carry it and are refused once it no longer matches."""
+        return fingerprint(self.title, self.body, self.role, self.show_name, self.consent, self.status, self.author_id)
 
     @property
     def byline(self):

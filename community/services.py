@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Membership, Story, StoryReport, User
+from .models import STORY_CHANGED, WITHDRAWN_NOT_APPROVED, Membership, Story, StoryReport, User
 
 DUPLICATE_EMAIL = "An account with this e-mail address already exists. Log in, or reset your password."
 
@@ -74,7 +74,26 @@ def story_withdraw(*, story):
     return story
 
 
-def story_approve(*, story, moderator):
+def story_lock_unchanged(*, story, seen):
+    """Locks the story's row until the transaction ends and raises ValidationError (code "stale")
+    unless it is still what the moderator was shown (`seen`, a version_token()). Returns the
+    stored story."""
+    stored = Story.objects.select_for_update().get(pk=story.pk)
+    if stored.version_token() != seen:
+        raise ValidationError(STORY_CHANGED, code="stale")
+    return stored
+
+
+@transaction.atomic
+def story_approve(*, story, moderator, seen=None):
+    """Publishes the story. Refused for a withdrawn story, whoever asks; with `seen` (the
+    version_token() the moderator was shown), refused too if the author changed it since."""
+    if seen is not None:
+        stored = story_lock_unchanged(story=story, seen=seen)
+    else:
+        stored = Story.objects.select_for_update().get(pk=story.pk)
+    if stored.status == Story.Status.WITHDRAWN:
+        raise ValidationError({"status": WITHDRAWN_NOT_APPROVED}, code="withdrawn")
     story.status = Story.Status.APPROVED
     story.rejection_reason = ""
     story.moderated_by, story.moderated_at = moderator, timezone.now()
@@ -96,9 +115,13 @@ def story_reject(*, story, moderator, reason):
     return story
 
 
-def story_moderator_edit(*, story, moderator, title, body, note=""):
+@transaction.atomic
+def story_moderator_edit(*, story, moderator, title, body, note="", seen=None):
     """A moderator removed identifying details (names, dates, places); the author is shown that it
-    happened and the note."""
+    happened and the note. With `seen`, refused if the author changed the story since the moderator
+    opened it, so a moderator's edit never silently undoes the author's newer one."""
+    if seen is not None:
+        story_lock_unchanged(story=story, seen=seen)
     story.title, story.body = title, body
     story.moderator_edited, story.moderator_note = True, note
     story.moderated_by, story.moderated_at = moderator, timezone.now()
