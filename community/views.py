@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from conditions.markdown import render as render_markdown
 from conditions.models import Condition
@@ -85,7 +85,7 @@ def _render_community(request, condition, join_form=None, status=200):
     return render(request, "community/community_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def community_detail(request, slug):
     return _render_community(request, _condition(slug))
 
@@ -282,7 +282,7 @@ def me(request):
     return render(request, "community/me.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def me_export(request):
     response = JsonResponse(services.member_export(user=request.user), json_dumps_params={"indent": 2})

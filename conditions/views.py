@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import codesystems, pages, selectors
 from . import search as condition_search
@@ -18,7 +18,7 @@ LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def home(request):
     fields = ["name", "slug", "acronym", "summary", "last_reviewed_on", "updated_at", "origin"]
@@ -39,7 +39,7 @@ def home(request):
     return render(request, "conditions/home.html", context)
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
@@ -58,7 +58,7 @@ def condition_list(request):
     )
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
@@ -71,7 +71,7 @@ def condition_detail(request, slug):
     return render(request, "conditions/condition_detail.html", context)
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
@@ -108,7 +108,7 @@ def _code_carriers(codes):
     ]
 
 
-@require_GET
+@require_safe
 def suggest(request):
     """Autocomplete for the search box (JSON); the search page itself needs no JavaScript."""
     query = request.GET.get("q", "").strip()[:100]
@@ -122,7 +122,7 @@ def suggest(request):
     return JsonResponse({"query": query, "suggestions": suggestions})
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def code_index(request):
     releases = codesystems.RELEASES
@@ -130,7 +130,7 @@ def code_index(request):
     return render(request, "conditions/code_index.html", context)
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def code_browse(request, system):
     """ICD-10-CM by chapter; ICD-9-CM, which the CMS release gives without chapters, by number."""
@@ -156,7 +156,7 @@ def _query_string(request):
     return f"?{request.GET.urlencode()}" if request.GET else ""
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def code_detail(request, system, code):
     """An official code: title, place in the hierarchy, notes, crosswalk and the conditions using it."""
@@ -224,7 +224,7 @@ def _code_structured_data(code):
 SYMPTOM_PAGE_SIZE = 50
 
 
-@require_GET
+@require_safe
 @cache_for_readers
 def symptom_detail(request, slug):
     symptom = get_object_or_404(Symptom, slug=slug)
@@ -238,14 +238,14 @@ def symptom_detail(request, slug):
     return render(request, "conditions/symptom_detail.html", {"symptom": symptom, "page": page})
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """For a load balancer: 200 when the database answers, 503 when it does not."""
     try:
