@@ -139,6 +139,8 @@ class StoryForm(HoneypotMixin, forms.ModelForm):
         required=True,
         error_messages={"required": "Tick the box to agree, or your story cannot be shown."},
     )
+    # One-time token of this form: sending it twice (a double click) stores one story.
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Story
@@ -147,7 +149,7 @@ class StoryForm(HoneypotMixin, forms.ModelForm):
         help_texts = {"show_name": "Unticked, the story is shown as by an anonymous member in the role you chose."}
         error_messages = {"role": {"invalid_choice": ROLE_ERROR, "required": ROLE_ERROR}}
 
-    field_order = ["title", "body", "role", "show_name", "consent", "website"]
+    field_order = ["title", "body", "role", "show_name", "consent", "website", "token"]
 
     def __init__(self, *args, condition, **kwargs):
         super().__init__(*args, **kwargs)

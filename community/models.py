@@ -128,6 +128,9 @@ class Story(models.Model):
     )
     moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     moderated_at = models.DateTimeField(null=True, blank=True)
+    # The one-time token of the form that sent the story: a repeated or concurrent POST of the same
+    # form (a double click) finds the first story instead of storing a second one.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     objects = StoryQuerySet.as_manager()
@@ -137,6 +140,7 @@ class Story(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=StoryStatus.values), name="community_story_status_valid"),
+            models.UniqueConstraint(fields=["submission_token"], name="community_story_submitted_once"),
         ]
         indexes = [
             # moderation queue, oldest first

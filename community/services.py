@@ -49,11 +49,23 @@ def membership_leave(*, user, condition):
 
 
 @transaction.atomic
-def story_submit(*, author, condition, title, body, role, show_name):
-    """A new story waits for a moderator."""
-    return Story.objects.create(
-        author=author, condition=condition, title=title, body=body, role=role, show_name=show_name, consent=True
-    )
+def story_submit(*, author, condition, title, body, role, show_name, token=None):
+    """A new story waits for a moderator. `token` is the form's one-time token: sent again, also
+    by a concurrent request, it returns the story already stored (the unique constraint decides)."""
+    if token is not None:
+        first = Story.objects.filter(author=author, submission_token=token).first()
+        if first is not None:
+            return first
+    try:
+        with transaction.atomic():
+            return Story.objects.create(
+                author=author, condition=condition, title=title, body=body, role=role, show_name=show_name,
+                consent=True, submission_token=token,
+            )  # fmt: skip
+    except IntegrityError:
+        if token is None:
+            raise
+        return Story.objects.get(author=author, submission_token=token)
 
 
 @transaction.atomic

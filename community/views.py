@@ -1,3 +1,4 @@
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from .forms import (
 from .models import Role, Story
 
 STORIES_PER_PAGE = 10
+SUBMITTED = "Thank you. Your story is waiting for a moderator; you can follow it on your account page."
 LISTED_MEMBERS_SHOWN = 50
 
 
@@ -151,11 +153,17 @@ def _story_form_view(request, condition, story=None):
             form = StoryForm(instance=story, initial={"consent": story.consent}, condition=condition)
         else:
             membership = condition.memberships.filter(user=request.user).first()
-            form = StoryForm(initial={"role": membership.role if membership else None}, condition=condition)
+            initial = {"role": membership.role if membership else None, "token": uuid.uuid4()}
+            form = StoryForm(initial=initial, condition=condition)
         return _story_form_page(request, condition, form, story)
     form = StoryForm(request.POST, instance=story, condition=condition)
     if not form.is_valid():
         return _story_form_page(request, condition, form, story)
+    token = form.cleaned_data["token"]
+    if story is None and token and (first := request.user.stories.filter(submission_token=token).first()):
+        # The same form sent again: answer as the first time, without counting it against the limit.
+        messages.success(request, SUBMITTED)
+        return redirect(reverse("community:me") + f"#story-{first.pk}")
     if ratelimit.hit(request, "story"):
         form.add_error(None, ratelimit.MESSAGE)
         return _story_form_page(request, condition, form, story, status=429)
@@ -164,10 +172,8 @@ def _story_form_view(request, condition, story=None):
         services.story_update(story=story, **fields)
         messages.success(request, "Your changes are saved. The story waits for a moderator again before it is shown.")
     else:
-        story = services.story_submit(author=request.user, condition=condition, **fields)
-        messages.success(
-            request, "Thank you. Your story is waiting for a moderator; you can follow it on your account page."
-        )
+        story = services.story_submit(author=request.user, condition=condition, token=token, **fields)
+        messages.success(request, SUBMITTED)
     return redirect(reverse("community:me") + f"#story-{story.pk}")
 
 

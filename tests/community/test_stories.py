@@ -233,3 +233,16 @@ def test_honeypot_on_story_and_report_forms_stops_bots(as_user, alice, bob, cond
     assertContains(response, "could not be sent")
     assert Story.objects.count() == 1
     assert not StoryReport.objects.exists()
+
+
+def test_sending_the_same_form_twice_stores_one_story(as_user, alice, condition):
+    client = as_user(alice)
+    token = client.get(NEW).context["form"]["token"].value()
+    first = client.post(NEW, STORY | {"token": token})
+    again = client.post(NEW, STORY | {"token": token})
+    assert Story.objects.count() == 1
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"] == f"/accounts/me/#story-{Story.objects.get().pk}"
+    # A new form is a new story.
+    client.post(NEW, STORY | {"token": client.get(NEW).context["form"]["token"].value()})
+    assert Story.objects.count() == 2
