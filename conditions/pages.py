@@ -9,10 +9,10 @@ request then costs three small queries. Any change empties the parts and bumps p
 from django.conf import settings
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
-from django.utils.html import strip_tags
 
 from . import codesystems
 from .models import Condition, ConditionCode, page_prefetches
+from .templatetags.conditions_extras import html_text
 
 PARTS = {
     "head": "conditions/parts/head.html",  # canonical link, Open Graph, JSON-LD
@@ -38,7 +38,7 @@ def parts_for(condition):
     prefetch_related_objects([condition], *page_prefetches())
     context = page_context(condition)
     parts = {name: render_to_string(template, context) for name, template in PARTS.items()}
-    parts["description"] = strip_tags(condition.rendered.get("summary", "")).strip()
+    parts["description"] = html_text(condition.rendered.get("summary", ""))  # escaped once, by the template
     parts["site_url"] = settings.SITE_URL
     # Stored only if no change came in while rendering: a change bumps page_serial.
     Condition.objects.filter(pk=condition.pk, page_serial=condition.page_serial).update(page_parts=parts)

@@ -1,3 +1,4 @@
+import html
 import json
 
 from django import template
@@ -31,4 +32,11 @@ def member_count(count):
 @register.filter
 def plain_text(markdown_text):
     """Markdown as plain words, for previews and meta descriptions (no ** or links)."""
-    return strip_tags(render(markdown_text)).strip()
+    return html_text(render(markdown_text))
+
+
+@register.filter
+def html_text(html_fragment):
+    """Rendered HTML as plain words. Entities are decoded too: the template escapes the words once
+    more, and "&lt;" left in would reach the reader as "&amp;lt;"."""
+    return html.unescape(strip_tags(html_fragment)).strip()
