@@ -20,7 +20,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import codesystems
-from .context_processors import DISCLAIMER_CACHE_KEY
+from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
 from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
 from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
 
@@ -462,7 +462,22 @@ class ReviewAdmin(admin.ModelAdmin):
 
 @admin.register(SiteText)
 class SiteTextAdmin(admin.ModelAdmin):
+    """One row per key, made with its default text the first time the list is opened: editors
+    change texts (roles.py) but never add or delete them, and a fresh site has no rows."""
+
     list_display = ["key", "updated_at"]
+    readonly_fields = ["key"]
+
+    def changelist_view(self, request, extra_context=None):
+        if self.has_change_permission(request):
+            SiteText.objects.get_or_create(key=SiteText.Key.MEDICAL_DISCLAIMER, defaults={"text": DEFAULT_DISCLAIMER})
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -333,3 +333,19 @@ def test_inline_changes_record_who_made_them(as_user, editor, page):
     assert as_user(editor).post(change_url(page), data).status_code == 302
     assert Synonym.history.get(name="Eaton-Lambert syndrome").history_user == editor
     assertContains(as_user(editor).get(f"/admin/conditions/condition/{page.pk}/history/"), "Eaton-Lambert syndrome")
+
+
+def test_editor_edits_the_disclaimer_on_a_fresh_site(as_user, editor, make_condition):
+    from conditions.models import SiteText
+
+    assert not SiteText.objects.exists()  # a fresh site
+    condition = make_condition(slug="fresh")
+    client = as_user(editor)
+    response = client.get("/admin/conditions/sitetext/")
+    assertContains(response, "Medical disclaimer")
+    text = SiteText.objects.get(key="medical-disclaimer")
+    url = f"/admin/conditions/sitetext/{text.pk}/change/"
+    assertContains(client.get(url), "educational purposes only")
+    response = client.post(url, {"text": "Talk to your own doctor before changing a treatment."})
+    assert response.status_code == 302
+    assertContains(client.get(f"/conditions/{condition.slug}/"), "Talk to your own doctor before changing a treatment.")
