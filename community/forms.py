@@ -3,6 +3,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from conditions.validators import no_bidi_controls
+
 from . import ratelimit
 from .models import Role, Story, StoryReport, User
 from .services import DUPLICATE_EMAIL
@@ -46,6 +48,7 @@ class SignupForm(HoneypotMixin, forms.Form):
     display_name = forms.CharField(
         label="Display name",
         max_length=User._meta.get_field("display_name").max_length,
+        validators=[no_bidi_controls],
         help_text="Shown only where you choose to be named, e.g. on a story. Not your full name if you'd rather not.",
         error_messages={"required": "Enter a display name."},
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),

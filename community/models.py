@@ -8,6 +8,7 @@ from markdownx.models import MarkdownxField
 
 from conditions.markdown import render
 from conditions.models import fingerprint
+from conditions.validators import no_bidi_controls
 
 
 class MemberManager(UserManager):
@@ -23,10 +24,16 @@ class User(AbstractUser):
 
     email = models.EmailField("e-mail address", unique=True)
     display_name = models.CharField(
-        max_length=60, blank=True, help_text="Shown only where the member chooses to be named."
+        max_length=60,
+        blank=True,
+        validators=[no_bidi_controls],
+        help_text="Shown only where the member chooses to be named.",
     )
     credentials = models.CharField(
-        max_length=200, blank=True, help_text="For medical reviewers: degrees and specialty, e.g. 'MD, neurologist'."
+        max_length=200,
+        blank=True,
+        validators=[no_bidi_controls],
+        help_text="For medical reviewers: degrees and specialty, e.g. 'MD, neurologist'.",
     )
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
@@ -114,7 +121,7 @@ class Story(models.Model):
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="stories")
     condition = models.ForeignKey("conditions.Condition", models.CASCADE, related_name="stories")
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, validators=[no_bidi_controls])
     body = MarkdownxField()
     body_html = models.TextField(blank=True, editable=False)
     role = models.CharField(max_length=20, choices=Role)
@@ -186,7 +193,7 @@ class StoryReportQuerySet(models.QuerySet):
 class StoryReport(models.Model):
     story = models.ForeignKey(Story, models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=500)
+    reason = models.CharField(max_length=500, validators=[no_bidi_controls])
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     objects = StoryReportQuerySet.as_manager()

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from . import codesystems
 from .markdown import render
+from .validators import no_bidi_controls
 
 
 def fingerprint(*values):
@@ -187,9 +188,9 @@ class Condition(models.Model):
         ("coding_notes", "Coding notes"),
     ]
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[no_bidi_controls])
     slug = models.SlugField(max_length=200, unique=True)
-    acronym = models.CharField(max_length=30, blank=True)
+    acronym = models.CharField(max_length=30, blank=True, validators=[no_bidi_controls])
     summary = MarkdownxField(help_text="The short answer: two or three plain sentences a patient understands.")
     clinical_significance = MarkdownxField(blank=True, help_text="What the diagnosis means and why it matters.")
     symptoms = MarkdownxField(blank=True)
@@ -333,7 +334,7 @@ class Condition(models.Model):
 
 class Synonym(models.Model):
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="synonyms")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[no_bidi_controls])
     history = HistoricalRecords()
 
     class Meta:
@@ -364,7 +365,10 @@ class ConditionCode(models.Model):
     role = models.CharField(max_length=12, choices=Role, default=Role.PRIMARY)
     fit = models.CharField(max_length=10, choices=Fit, default=Fit.EXACT)
     note = models.CharField(
-        max_length=500, blank=True, help_text="When to use it, e.g. 'code first the underlying neoplasm'."
+        max_length=500,
+        blank=True,
+        validators=[no_bidi_controls],
+        help_text="When to use it, e.g. 'code first the underlying neoplasm'.",
     )
     history = HistoricalRecords()
 
@@ -433,8 +437,8 @@ class Review(models.Model):
 
 class Reference(models.Model):
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="references")
-    title = models.CharField(max_length=400)
-    publisher = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=400, validators=[no_bidi_controls])
+    publisher = models.CharField(max_length=200, blank=True, validators=[no_bidi_controls])
     url = models.URLField(max_length=500, blank=True)
     published = models.CharField(max_length=40, blank=True, help_text="Year or date as the source gives it.")
     order = models.PositiveSmallIntegerField(default=0)
