@@ -86,9 +86,9 @@ def test_medical_disclaimer_on_every_page(client, lems):
 def test_disclaimer_is_editable(client, lems, admin_client):
     from conditions.models import SiteText
 
-    admin_client.post(
-        "/admin/conditions/sitetext/add/", {"key": "medical-disclaimer", "text": "Talk to your doctor first."}
-    )
+    admin_client.get("/admin/conditions/sitetext/")  # makes the row on a fresh site
+    text = SiteText.objects.get()
+    admin_client.post(f"/admin/conditions/sitetext/{text.pk}/change/", {"text": "Talk to your doctor first."})
     assert SiteText.objects.get().text == "Talk to your doctor first."
     assertContains(client.get("/conditions/lems/"), "Talk to your doctor first.")
 
