@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0003_story_moderator_note_and_listing_index'),
-        ('conditions', '0004_stored_page_parts'),
+        ("community", "0003_story_moderator_note_and_listing_index"),
+        ("conditions", "0004_stored_page_parts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='story',
-            name='submission_token',
+            model_name="story",
+            name="submission_token",
             field=models.UUIDField(blank=True, editable=False, null=True),
         ),
         migrations.AddConstraint(
-            model_name='story',
-            constraint=models.UniqueConstraint(fields=('submission_token',), name='community_story_submitted_once'),
+            model_name="story",
+            constraint=models.UniqueConstraint(fields=("submission_token",), name="community_story_submitted_once"),
         ),
     ]
