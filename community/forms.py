@@ -3,6 +3,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from conditions.validators import no_bidi_controls
+
 from . import ratelimit
 from .models import Role, Story, StoryReport, User
 
@@ -45,6 +47,7 @@ class SignupForm(HoneypotMixin, forms.Form):
     display_name = forms.CharField(
         label="Display name",
         max_length=User._meta.get_field("display_name").max_length,
+        validators=[no_bidi_controls],
         help_text="Shown only where you choose to be named, e.g. on a story. Not your full name if you'd rather not.",
         error_messages={"required": "Enter a display name."},
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
@@ -179,6 +182,8 @@ class StoryForm(HoneypotMixin, forms.ModelForm):
         required=True,
         error_messages={"required": "Tick the box to agree, or your story cannot be shown."},
     )
+    # One-time token of this form: sending it twice (a double click) stores one story.
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Story
@@ -187,7 +192,7 @@ class StoryForm(HoneypotMixin, forms.ModelForm):
         help_texts = {"show_name": "Unticked, the story is shown as by an anonymous member in the role you chose."}
         error_messages = {"role": {"invalid_choice": ROLE_ERROR, "required": ROLE_ERROR}}
 
-    field_order = ["title", "body", "role", "show_name", "consent", "website"]
+    field_order = ["title", "body", "role", "show_name", "consent", "website", "token"]
 
     def __init__(self, *args, condition, **kwargs):
         super().__init__(*args, **kwargs)

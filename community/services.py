@@ -11,7 +11,7 @@ from django.utils import timezone
 from conditions import derived
 
 from . import tasks
-from .models import Membership, Story, StoryReport, User
+from .models import STORY_CHANGED, WITHDRAWN_NOT_APPROVED, Membership, Story, StoryReport, User
 
 
 def member_signup(*, email, password, display_name, next_url=""):
@@ -89,12 +89,23 @@ def membership_leave(*, user, condition):
 
 
 @transaction.atomic
-def story_submit(*, author, condition, title, body, role, show_name):
-    """A new story waits for a moderator."""
-    with _refreshing(condition.pk):
-        return Story.objects.create(
-            author=author, condition=condition, title=title, body=body, role=role, show_name=show_name, consent=True
-        )
+def story_submit(*, author, condition, title, body, role, show_name, token=None):
+    """A new story waits for a moderator. `token` is the form's one-time token: sent again, also
+    by a concurrent request, it returns the story already stored (the unique constraint decides)."""
+    if token is not None:
+        first = Story.objects.filter(author=author, submission_token=token).first()
+        if first is not None:
+            return first
+    try:
+        with _refreshing(condition.pk), transaction.atomic():
+            return Story.objects.create(
+                author=author, condition=condition, title=title, body=body, role=role, show_name=show_name,
+                consent=True, submission_token=token,
+            )  # fmt: skip
+    except IntegrityError:
+        if token is None:
+            raise
+        return Story.objects.get(author=author, submission_token=token)
 
 
 @transaction.atomic
@@ -118,8 +129,26 @@ def story_withdraw(*, story):
     return story
 
 
+def story_lock_unchanged(*, story, seen):
+    """Locks the story's row until the transaction ends and raises ValidationError (code "stale")
+    unless it is still what the moderator was shown (`seen`, a version_token()). Returns the
+    stored story."""
+    stored = Story.objects.select_for_update().get(pk=story.pk)
+    if stored.version_token() != seen:
+        raise ValidationError(STORY_CHANGED, code="stale")
+    return stored
+
+
 @transaction.atomic
-def story_approve(*, story, moderator):
+def story_approve(*, story, moderator, seen=None):
+    """Publishes the story. Refused for a withdrawn story, whoever asks; with `seen` (the
+    version_token() the moderator was shown), refused too if the author changed it since."""
+    if seen is not None:
+        stored = story_lock_unchanged(story=story, seen=seen)
+    else:
+        stored = Story.objects.select_for_update().get(pk=story.pk)
+    if stored.status == Story.Status.WITHDRAWN:
+        raise ValidationError({"status": WITHDRAWN_NOT_APPROVED}, code="withdrawn")
     story.status = Story.Status.APPROVED
     story.rejection_reason = ""
     story.moderated_by, story.moderated_at = moderator, timezone.now()
@@ -144,9 +173,12 @@ def story_reject(*, story, moderator, reason):
 
 
 @transaction.atomic
-def story_moderator_edit(*, story, moderator, title, body, note=""):
+def story_moderator_edit(*, story, moderator, title, body, note="", seen=None):
     """A moderator removed identifying details (names, dates, places); the author is shown that it
-    happened and the note."""
+    happened and the note. With `seen`, refused if the author changed the story since the moderator
+    opened it, so a moderator's edit never silently undoes the author's newer one."""
+    if seen is not None:
+        story_lock_unchanged(story=story, seen=seen)
     story.title, story.body = title, body
     story.moderator_edited, story.moderator_note = True, note
     story.moderated_by, story.moderated_at = moderator, timezone.now()

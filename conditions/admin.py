@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import derived
 from .codes import format as code_format
 from .codes import views as code_views
-from .context_processors import DISCLAIMER_CACHE_KEY
+from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
 from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
 from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
 
@@ -303,11 +303,14 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         condition = self._get_or_404(request, object_id)
         if not self.has_sign_off_permission(request):
             raise PermissionDenied
-        form = SignOffForm(request.POST or None)
+        form = SignOffForm(request.POST or None, initial={"version": condition.content_version})
         if request.method == "POST" and form.is_valid():
             try:
                 review = review_sign_off(condition=condition, reviewer=request.user, **form.cleaned_data)
             except ValidationError as error:
+                if error.code == "stale":  # the page below is now the new version: sign that one
+                    form = SignOffForm({**request.POST.dict(), "version": condition.content_version})
+                    form.is_valid()
                 form.add_error(None, error)
             else:
                 self.message_user(
@@ -364,7 +367,9 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
             if not can_restore:
                 raise PermissionDenied
             try:
-                condition_restore(condition=condition, version=version, user=request.user)
+                condition_restore(
+                    condition=condition, version=version, user=request.user, seen=request.POST.get("seen", "")
+                )
             except ValidationError as error:
                 self.message_user(request, f"Not restored: {'; '.join(error.messages)}", messages.ERROR)
             else:
@@ -379,6 +384,7 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
             "changes": field_diffs(version.prev_record, version),
             "restore_changes": field_diffs(condition, version, fields=["name", "acronym", *Condition.MEDICAL_FIELDS]),
             "can_restore": can_restore,
+            "seen": condition.version_token(),
         }
         return TemplateResponse(request, "admin/conditions/condition/history_diff.html", context)
 
@@ -390,6 +396,8 @@ class SignOffForm(forms.Form):
         help_text="Twelve months from today unless the evidence moves faster.",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    # The content version shown on the page: the sign-off is refused if the text changed since.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -457,7 +465,22 @@ class ReviewAdmin(admin.ModelAdmin):
 
 @admin.register(SiteText)
 class SiteTextAdmin(admin.ModelAdmin):
+    """One row per key, made with its default text the first time the list is opened: editors
+    change texts (roles.py) but never add or delete them, and a fresh site has no rows."""
+
     list_display = ["key", "updated_at"]
+    readonly_fields = ["key"]
+
+    def changelist_view(self, request, extra_context=None):
+        if self.has_change_permission(request):
+            SiteText.objects.get_or_create(key=SiteText.Key.MEDICAL_DISCLAIMER, defaults={"text": DEFAULT_DISCLAIMER})
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,4 +1,6 @@
 import datetime
+import hashlib
+import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +14,12 @@ from simple_history.models import HistoricalRecords
 from .codes import format as code_format
 from .codes.lookup import CodeQuerySet
 from .markdown import MAX_LENGTH, TOO_LONG, render
+from .validators import no_bidi_controls
+
+
+def fingerprint(*values):
+    """A short digest of the values a person was shown, for optimistic concurrency checks."""
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:32]
 
 
 class Status(models.TextChoices):
@@ -181,9 +189,9 @@ class Condition(models.Model):
         ("coding_notes", "Coding notes"),
     ]
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[no_bidi_controls])
     slug = models.SlugField(max_length=200, unique=True)
-    acronym = models.CharField(max_length=30, blank=True)
+    acronym = models.CharField(max_length=30, blank=True, validators=[no_bidi_controls])
     summary = MarkdownxField(help_text="The short answer: two or three plain sentences a patient understands.")
     clinical_significance = MarkdownxField(blank=True, help_text="What the diagnosis means and why it matters.")
     symptoms = MarkdownxField(blank=True)
@@ -249,6 +257,11 @@ class Condition(models.Model):
     def _next_version(self, stored):
         changed = any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
         return stored["content_version"] + 1 if changed else stored["content_version"]
+
+    def version_token(self):
+        """A fingerprint of the words an editor sees (name, acronym, medical text). A form that
+        acts on what it showed, such as a restore, carries it, and is refused once it no longer matches."""
+        return fingerprint(self.name, self.acronym, *(getattr(self, f) for f in self.MEDICAL_FIELDS))
 
     def clean(self):
         """The editorial workflow, for the admin, imports and the shell alike.
@@ -320,7 +333,7 @@ class Condition(models.Model):
 
 class Synonym(models.Model):
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="synonyms")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[no_bidi_controls])
     history = HistoricalRecords()
 
     class Meta:
@@ -351,7 +364,10 @@ class ConditionCode(models.Model):
     role = models.CharField(max_length=12, choices=Role, default=Role.PRIMARY)
     fit = models.CharField(max_length=10, choices=Fit, default=Fit.EXACT)
     note = models.CharField(
-        max_length=500, blank=True, help_text="When to use it, e.g. 'code first the underlying neoplasm'."
+        max_length=500,
+        blank=True,
+        validators=[no_bidi_controls],
+        help_text="When to use it, e.g. 'code first the underlying neoplasm'.",
     )
     history = HistoricalRecords()
 
@@ -420,8 +436,8 @@ class Review(models.Model):
 
 class Reference(models.Model):
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="references")
-    title = models.CharField(max_length=400)
-    publisher = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=400, validators=[no_bidi_controls])
+    publisher = models.CharField(max_length=200, blank=True, validators=[no_bidi_controls])
     url = models.URLField(max_length=500, blank=True)
     published = models.CharField(max_length=40, blank=True, help_text="Year or date as the source gives it.")
     order = models.PositiveSmallIntegerField(default=0)

@@ -14,10 +14,10 @@ import hashlib
 from django.conf import settings
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.template.loader import get_template, render_to_string
-from django.utils.html import strip_tags
 
 from .codes import format as code_format
 from .models import Condition, ConditionCode, page_prefetches
+from .templatetags.conditions_extras import html_text
 
 PARTS = {
     "head": "conditions/parts/head.html",  # canonical link, Open Graph, JSON-LD
@@ -62,7 +62,7 @@ def parts_for(condition):
     prefetch_related_objects([condition], *page_prefetches())
     context = page_context(condition)
     parts = {name: render_to_string(template, context) for name, template in PARTS.items()}
-    parts["description"] = strip_tags(condition.rendered.get("summary", "")).strip()
+    parts["description"] = html_text(condition.rendered.get("summary", ""))  # escaped once, by the template
     parts["version"] = parts_version()
     # Stored only if no change came in while rendering: a change bumps page_serial.
     Condition.objects.filter(pk=condition.pk, page_serial=condition.page_serial).update(page_parts=parts)

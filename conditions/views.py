@@ -9,7 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_tasks_db.models import DBTaskResult
 
 from diseasemaps.pagecache import cache_for_readers
@@ -23,7 +23,7 @@ LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
 
 
-@require_GET
+@require_safe
 @cache_for_readers()
 def home(request):
     # Cards show the stored summary HTML as plain words: no Markdown is rendered per request.
@@ -47,7 +47,7 @@ def home(request):
     return render(request, "conditions/home.html", context)
 
 
-@require_GET
+@require_safe
 @cache_for_readers("letter", "page")
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
@@ -66,7 +66,7 @@ def condition_list(request):
     )
 
 
-@require_GET
+@require_safe
 @cache_for_readers()
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
@@ -79,7 +79,7 @@ def condition_detail(request, slug):
     return render(request, "conditions/condition_detail.html", context)
 
 
-@require_GET
+@require_safe
 @cache_for_readers("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
@@ -117,7 +117,7 @@ def _code_carriers(codes):
     ]
 
 
-@require_GET
+@require_safe
 def suggest(request):
     """Autocomplete for the search box (JSON); the search page itself needs no JavaScript."""
     query = request.GET.get("q", "").strip()[:100]
@@ -134,7 +134,7 @@ def suggest(request):
 SYMPTOM_PAGE_SIZE = 50
 
 
-@require_GET
+@require_safe
 @cache_for_readers("page")
 def symptom_detail(request, slug):
     symptom = get_object_or_404(Symptom, slug=slug)
@@ -148,14 +148,14 @@ def symptom_detail(request, slug):
     return render(request, "conditions/symptom_detail.html", {"symptom": symptom, "page": page})
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """For a load balancer: 200 when the database answers, 503 when it does not. Also the task
     queue's backlog (mail waiting for a worker; a growing number means no worker is running)

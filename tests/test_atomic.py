@@ -166,7 +166,7 @@ def test_a_failed_sign_off_request_is_an_error_and_signing_again_records_one_rev
     reviewer.user_permissions.add(Permission.objects.get(codename="view_condition"))
     client = logged_in(reviewer)
     url = f"/admin/conditions/condition/{in_review.pk}/sign-off/"
-    form = {"next_review_on": "2027-11-02", "notes": "Checked."}
+    form = {"next_review_on": "2027-11-02", "notes": "Checked.", "version": in_review.content_version}
     monkeypatch.setattr(pagecache, "cache", CacheDown())
     assert client.post(url, form).status_code == 500
     assert not Review.objects.exists()

@@ -86,9 +86,9 @@ def test_medical_disclaimer_on_every_page(client, lems):
 def test_disclaimer_is_editable(client, lems, admin_client):
     from conditions.models import SiteText
 
-    admin_client.post(
-        "/admin/conditions/sitetext/add/", {"key": "medical-disclaimer", "text": "Talk to your doctor first."}
-    )
+    admin_client.get("/admin/conditions/sitetext/")  # makes the row on a fresh site
+    text = SiteText.objects.get()
+    admin_client.post(f"/admin/conditions/sitetext/{text.pk}/change/", {"text": "Talk to your doctor first."})
     assert SiteText.objects.get().text == "Talk to your doctor first."
     assertContains(client.get("/conditions/lems/"), "Talk to your doctor first.")
 
@@ -182,3 +182,12 @@ def test_stored_page_follows_every_change(client, lems, make_condition, reviewer
     assertNotContains(client.get("/conditions/lems/"), "Lambert-Eaton syndrome in neoplastic disease")
     Reference.objects.create(condition=lems, title="A new source")
     assertContains(client.get("/conditions/lems/"), "A new source")
+
+
+def test_meta_and_open_graph_descriptions_escape_entities_once(client, make_condition):
+    condition = make_condition(slug="dosing", summary="Doses < 5 mg & rising are **common**.")
+    response = client.get(f"/conditions/{condition.slug}/")
+    assertContains(response, '<meta name="description" content="Doses &lt; 5 mg &amp; rising are common.">')
+    assertContains(response, '<meta property="og:description" content="Doses &lt; 5 mg &amp; rising are common.">')
+    assertNotContains(response, "&amp;lt;")
+    assertNotContains(response, "&amp;amp;")

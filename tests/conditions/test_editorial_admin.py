@@ -113,7 +113,8 @@ def test_reviewer_signs_off_from_the_sign_off_page(as_user, editor, medical_revi
     response = client.get(f"/admin/conditions/condition/{page.pk}/sign-off/")
     assertContains(response, "Amifampridine.")  # the page as readers will see it
     response = client.post(
-        f"/admin/conditions/condition/{page.pk}/sign-off/", {"next_review_on": "2027-05-01", "notes": "Checked."}
+        f"/admin/conditions/condition/{page.pk}/sign-off/",
+        {"next_review_on": "2027-05-01", "notes": "Checked.", "version": page.content_version},
     )
     assert response.status_code == 302
     review = Review.objects.get(condition=page)
@@ -258,10 +259,53 @@ def test_editor_restores_an_earlier_version(as_user, editor, page):
     client = as_user(editor)
     first = page.history.earliest("history_date")
     client.post(change_url(page), form_data(page, treatment="A mistake."))
-    response = client.post(f"/admin/conditions/condition/{page.pk}/history/{first.history_id}/diff/")
+    url = f"/admin/conditions/condition/{page.pk}/history/{first.history_id}/diff/"
+    response = client.post(url, {"seen": client.get(url).context["seen"]})
     assert response.status_code == 302
     page.refresh_from_db()
     assert page.treatment == "Amifampridine."
+
+
+def test_sign_off_is_refused_when_the_text_changed_after_the_reviewer_read_it(
+    as_user, editor, medical_reviewer, page, client
+):
+    page.treatment = "Take 5 mg."
+    page.save()
+    condition_submit_for_review(condition=page, editor=editor)
+    reviewer = as_user(medical_reviewer)
+    url = f"/admin/conditions/condition/{page.pk}/sign-off/"
+    response = reviewer.get(url)
+    assertContains(response, "Take 5 mg.")
+    read = response.context["form"]["version"].value()
+    # While the reviewer reads, an editor changes the dose.
+    page.refresh_from_db()
+    page.treatment = "Take 500 mg."
+    page.save()
+    response = reviewer.post(url, {"next_review_on": "2027-05-01", "notes": "", "version": read})
+    assertContains(response, "This page changed after you opened it")
+    assertContains(response, "Take 500 mg.")  # the reviewer now sees what would be signed
+    assert not Review.objects.filter(condition=page).exists()
+    page.refresh_from_db()
+    assert page.status == Status.IN_REVIEW
+    # Having read the new version, the reviewer can sign it off.
+    response = reviewer.post(url, {"next_review_on": "2027-05-01", "notes": "", "version": page.content_version})
+    assert response.status_code == 302
+    assert Review.objects.get(condition=page).content_version == page.content_version
+
+
+def test_restore_is_refused_when_the_page_changed_since_it_was_shown(as_user, editor, page):
+    client = as_user(editor)
+    first = page.history.earliest("history_date")
+    client.post(change_url(page), form_data(page, treatment="A mistake."))
+    url = f"/admin/conditions/condition/{page.pk}/history/{first.history_id}/diff/"
+    seen = client.get(url).context["seen"]
+    page.refresh_from_db()
+    page.name = "Lambert-Eaton syndrome"  # another editor renames the page meanwhile
+    page.save()
+    response = client.post(url, {"seen": seen}, follow=True)
+    assertContains(response, "Not restored: The page changed after you opened this version")
+    page.refresh_from_db()
+    assert (page.name, page.treatment) == ("Lambert-Eaton syndrome", "A mistake.")
 
 
 def test_reviewer_can_read_history_but_not_restore(as_user, editor, medical_reviewer, page):
@@ -289,3 +333,19 @@ def test_inline_changes_record_who_made_them(as_user, editor, page):
     assert as_user(editor).post(change_url(page), data).status_code == 302
     assert Synonym.history.get(name="Eaton-Lambert syndrome").history_user == editor
     assertContains(as_user(editor).get(f"/admin/conditions/condition/{page.pk}/history/"), "Eaton-Lambert syndrome")
+
+
+def test_editor_edits_the_disclaimer_on_a_fresh_site(as_user, editor, make_condition):
+    from conditions.models import SiteText
+
+    assert not SiteText.objects.exists()  # a fresh site
+    condition = make_condition(slug="fresh")
+    client = as_user(editor)
+    response = client.get("/admin/conditions/sitetext/")
+    assertContains(response, "Medical disclaimer")
+    text = SiteText.objects.get(key="medical-disclaimer")
+    url = f"/admin/conditions/sitetext/{text.pk}/change/"
+    assertContains(client.get(url), "educational purposes only")
+    response = client.post(url, {"text": "Talk to your own doctor before changing a treatment."})
+    assert response.status_code == 302
+    assertContains(client.get(f"/conditions/{condition.slug}/"), "Talk to your own doctor before changing a treatment.")
