@@ -68,10 +68,13 @@ class CrosswalkRow:
     backward: bool = False  # in the GEMs file from the other system
     approximate: bool = False
     combination: bool = False
+    billable_under: list = field(default_factory=list)  # when the linked code is not billable in the release
 
 
 def crosswalk(code):
-    """The other system's codes that the GEMs link to this code, in either direction (one query)."""
+    """The other system's codes that the GEMs link to this code, in either direction; a linked code
+    the loaded release has made a group (359.1 → G71.0, a subcategory since 2026) comes with the
+    billable codes under it. One query, two when such a code is linked."""
     rows = {}
     mappings = CodeMapping.objects.filter(Q(source=code) | Q(target=code)).select_related("source", "target")
     for mapping in mappings:
@@ -82,6 +85,15 @@ def crosswalk(code):
         row.backward |= not forward
         row.approximate |= mapping.is_approximate
         row.combination |= mapping.is_combination
+    groups = [row for row in rows.values() if not row.code.is_billable]
+    if groups:
+        under = Q()
+        for row in groups:
+            under |= Q(system=row.code.system, code__startswith=row.code.code)
+        for billable in Code.objects.filter(under, is_billable=True).only("system", "code", "title").order_by("code"):
+            for row in groups:
+                if billable.code.startswith(row.code.code):
+                    row.billable_under.append(billable)
     return sorted(rows.values(), key=lambda row: row.code.code)
 
 
