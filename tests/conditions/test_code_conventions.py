@@ -188,7 +188,7 @@ def test_the_lems_page_keeps_its_own_codes_apart_from_the_neoplasm_coded_first(c
     own, coded_with = page.split("This condition’s codes")[1].split("Coded together with it")
     assert '<a href="/codes/icd-10-cm/G70.80/">G70.80</a>' in own
     assert ">C00-D49</a>" not in own
-    assert "Code first</strong>: Another condition, sequenced first" in coded_with
+    assert '<div><strong>Code first</strong><br><span class="meta">Another condition, sequenced first' in coded_with
     assert '<a href="/codes/icd-10-cm/2/">C00-D49</a>' in coded_with
     assert "A range of codes, not one code: the code to use is the one in C00-D49" in coded_with
     assert "by its site and, where the codes distinguish them, its side" in coded_with
