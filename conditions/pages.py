@@ -79,6 +79,8 @@ def page_context(condition):
         "review": review,
         "review_is_current": condition.is_review_current(review),
         "codes": codes,
+        "own_codes": [c for c in codes if c.is_own],
+        "coded_with": [c for c in codes if not c.is_own],
         "fit_notes": code_format.fit_notes(codes),
         "references": condition.references.all(),
         "related": condition.related.all(),
@@ -94,8 +96,11 @@ def _structured_data(condition, codes, review):
         "name": condition.name,
         "alternateName": [s.name for s in condition.synonyms.all()]
         + ([condition.acronym] if condition.acronym else []),
+        # The condition's own codes only: a code-first or code-also entry names another condition.
         "code": [
-            {"@type": "MedicalCode", "codeValue": c.value, "codingSystem": code_format.label(c.system)} for c in codes
+            {"@type": "MedicalCode", "codeValue": c.value, "codingSystem": code_format.label(c.system)}
+            for c in codes
+            if c.is_own
         ],
     }
     data = {

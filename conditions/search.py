@@ -60,9 +60,9 @@ def refresh(condition_ids=None):
     synonyms, codes, symptoms = {}, {}, {}
     for condition_id, name in Synonym.objects.filter(condition_id__in=ids).values_list("condition_id", "name"):
         synonyms.setdefault(condition_id, []).append(name)
-    for condition_id, system, value in ConditionCode.objects.filter(condition_id__in=ids).values_list(
-        "condition_id", "system", "value"
-    ):
+    # Own codes only: a code-first or code-also entry names another condition (reads.coded_with).
+    own = ConditionCode.objects.filter(condition_id__in=ids, role__in=code_format.OWN_ROLES)
+    for condition_id, system, value in own.values_list("condition_id", "system", "value"):
         codes.setdefault(condition_id, []).append((system, value))
     for condition_id, name in (
         ConditionSymptom.objects.filter(condition_id__in=ids)

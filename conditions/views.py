@@ -83,9 +83,10 @@ def condition_detail(request, slug):
 @cache_for_readers("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    results, code_hits, title_codes = [], [], []
+    results, code_hits, title_codes, coded_with = [], [], [], []
     if query:
         code_hits = reads.codes_for_query(query)
+        coded_with = reads.coded_with(code_hits)
         hits = _code_carriers(code_hits) + condition_search.search(query)
         conditions = (
             Condition.objects.published()
@@ -103,7 +104,13 @@ def search(request):
             title_codes = list(
                 Code.objects.filter(pk__in=condition_search.search_codes(query)).order_by("-system", "code")
             )
-    context = {"query": query, "results": results, "code_hits": code_hits, "title_codes": title_codes}
+    context = {
+        "query": query,
+        "results": results,
+        "code_hits": code_hits,
+        "title_codes": title_codes,
+        "coded_with": coded_with,
+    }
     return render(request, "conditions/search.html", context)
 
 

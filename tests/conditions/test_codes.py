@@ -161,7 +161,7 @@ def test_a_category_with_codes_under_it_cannot_be_primary(lems):
 
 
 def test_a_category_can_be_a_code_also_code(lems, add_code):
-    code = add_code(lems, I10, "C34", role="associated")
+    code = add_code(lems, I10, "C34", role="code_also", fit="")
     assert code.title == "Malignant neoplasm of bronchus and lung"
 
 
@@ -220,7 +220,7 @@ def test_condition_page_explains_broader_and_narrower_codes_in_plain_words(clien
     add_code(lems, I10, "G70.80")
     add_code(lems, I10, "G70.81", role="alternative", fit="narrower")
     add_code(lems, I10, "G73.1", role="alternative", fit="narrower")
-    add_code(lems, I10, "C34.90", role="associated", fit="broader")
+    add_code(lems, I10, "C34.90", role="code_also", fit="")
     assertContains(
         client.get("/conditions/dmd/"),
         "There is no specific ICD-10-CM code for this condition; it is coded as G71.01 "
@@ -305,8 +305,9 @@ def test_icd9_code_page_lists_the_other_codes_of_its_category(client, db):
 
 def test_code_page_explains_the_notes_and_links_the_codes_they_name(client, db):
     response = client.get("/codes/icd-10-cm/G70.81/")
-    assertContains(response, "Excludes1: never coded together with")
-    assertContains(response, "never at the same time as G70.81")
+    assertContains(response, "Excludes1: not coded here")
+    assertContains(response, "never used at the same time as G70.81. The one exception: the two may be coded")
+    assertContains(response, "together when they are unrelated to each other")
     assertContains(
         response, 'Lambert-Eaton syndrome in neoplastic disease (<a href="/codes/icd-10-cm/G73.1/">G73.1</a>)'
     )
@@ -315,7 +316,9 @@ def test_code_page_explains_the_notes_and_links_the_codes_they_name(client, db):
     # notes on G70 and on chapter 6 bind G70.81 too
     assertContains(response, "Notes on G70 that apply to G70.81 too")
     assertContains(response, 'botulism (<a href="/codes/icd-10-cm/A05.1/">A05.1</a>')
-    assertContains(response, "Excludes2: not included here, but may be coded together")
+    assertContains(response, "Excludes2: not included here")
+    assertContains(response, "it is acceptable to use both codes together when the patient has both.")
+    assertNotContains(response, "then both codes are used")
 
 
 def test_seventh_character_meanings_reach_the_codes_of_the_category(client, db):

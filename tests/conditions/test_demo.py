@@ -20,8 +20,14 @@ def test_demo_lems_page_has_verified_codes(demo):
     # the seed's ICD-9-CM 358.41 does not exist, so it must not be copied
     assert ("icd-9-cm", "358.41") not in codes
     assert not Code.objects.filter(system="icd-9-cm", code="358.41").exists()
-    for code in lems.codes.filter(system__in=["icd-10-cm", "icd-9-cm"]):
+    for code in lems.codes.filter(system__in=["icd-10-cm", "icd-9-cm"]).exclude(value="C00-D49"):
         assert code.code is not None and code.code.code == code.value
+    # G73.1's official note: "Code first underlying neoplasm (C00-D49)", a range (chapter 2), not C34.90
+    neoplasm = codes[("icd-10-cm", "C00-D49")]
+    assert neoplasm.role == ConditionCode.Role.CODE_FIRST
+    assert neoplasm.fit == ""
+    assert neoplasm.code.title == "Neoplasms (C00-D49)"
+    assert ("icd-10-cm", "C34.90") not in codes
 
 
 def test_demo_lems_community_has_the_seeds_23_members(demo):
