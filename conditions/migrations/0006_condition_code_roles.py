@@ -63,7 +63,7 @@ def map_associated(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conditions', '0004_stored_page_parts'),
+        ('conditions', '0005_single_line_text_refuses_bidi_controls'),
     ]
 
     operations = [
