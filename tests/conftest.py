@@ -103,15 +103,6 @@ def make_user(db):
 
 
 @pytest.fixture
-def reviewer(make_user):
-    from django.contrib.auth.models import Permission
-
-    user = make_user(display_name="Dr Ada Reviewer", credentials="MD, neurologist", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="sign_off_condition"))  # what signing off needs
-    return user
-
-
-@pytest.fixture
 def make_review(db):
     def make(condition, reviewer, **fields):
         return review_sign_off(
@@ -140,6 +131,9 @@ def make_story(make_user):
     return make
 
 
+# --- personas: one per staff role, each given exactly its role's group (conditions/roles.py) ---
+
+
 @pytest.fixture
 def staff(make_user):
     """make_user with an editorial role: staff(roles.EDITOR)."""
@@ -161,10 +155,10 @@ def editor(staff):
 
 
 @pytest.fixture
-def medical_reviewer(staff):
-    return staff(roles.REVIEWER, display_name="Dr Rui Reviewer", credentials="MD, neurology")
+def reviewer(staff):
+    return staff(roles.REVIEWER, display_name="Dr Ada Reviewer", credentials="MD, neurologist")
 
 
 @pytest.fixture
 def moderator(staff):
-    return staff(roles.MODERATOR, display_name="Mo Moderator")
+    return staff(roles.MODERATOR, email="mo@example.org", display_name="Mo Derator")
