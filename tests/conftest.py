@@ -1,9 +1,11 @@
+import contextlib
 import datetime
 import itertools
 import os
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from community.models import Membership, Story, User
 from conditions import roles
@@ -11,20 +13,38 @@ from conditions.models import Condition, ConditionCode
 from conditions.services import review_sign_off
 
 
-def pytest_collection_modifyitems(items):
-    """Browser tests last: they are the slowest, and the rest fail faster without them.
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: they are the slowest, and the rest fail faster without them. Under
+    pytest-xdist (`./dev test` runs two workers) they come first instead, as one group on one
+    worker (they share one server and its database), so the other worker runs the rest meanwhile.
     Tests marked `postgres` are skipped on SQLite (CI deselects them there: see .ci/run)."""
-    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+    parallel = bool(getattr(config.option, "numprocesses", None))
+    items.sort(key=lambda item: ("tests/browser/" in item.nodeid) != parallel)
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif _uses_module_fixture(item):  # built once, so the module runs on one worker
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         for item in items:
             if item.get_closest_marker("postgres"):
                 item.add_marker(pytest.mark.skip(reason="needs a PostgreSQL DATABASE_URL"))
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+
+
+def _uses_module_fixture(item):
+    fixtures = getattr(item, "_fixtureinfo", None)
+    defs = fixtures.name2fixturedefs.values() if fixtures else []
+    return any(d.scope == "module" for chain in defs for d in chain)
+
+
 _skipped = []
 
 
 def pytest_runtest_logreport(report):
+    """Under pytest-xdist this also runs in the controlling process, for every worker's reports."""
     if report.skipped:
         _skipped.append(report.nodeid)
 
@@ -44,6 +64,40 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_codesets", verbosity=0)
 
 
+@contextlib.contextmanager
+def shared_rows(django_db_blocker):
+    """Rows made once for a module's tests, inside an outer transaction that is rolled back after the
+    module: each test's own transaction nests inside it (a savepoint), so a test that changes them
+    leaves them as they were for the next, and no other module ever sees them. For module-scoped
+    fixtures; the module's tests must use `db`, not `transactional_db` (whose flush would commit)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def _demo_rows(django_db_setup, django_db_blocker):
+    from django.test.utils import override_settings
+
+    with shared_rows(django_db_blocker):
+        # load_demo refuses production; accounts hashed as the tests' settings check them
+        with django_db_blocker.unblock(), override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+            call_command("load_demo", verbosity=0)
+        yield
+
+
+@pytest.fixture
+def demo(_demo_rows, db):
+    """The README's demo site (`load_demo`: pages, accounts, the LEMS community), loaded once per
+    module that asks for it; what a test changes is rolled back before the next test."""
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
@@ -52,7 +106,7 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
