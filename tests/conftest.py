@@ -13,31 +13,34 @@ from conditions.models import Condition, ConditionCode
 from conditions.services import review_sign_off
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(items):
     """Browser tests last: they are the slowest, and the rest fail faster without them. Under
-    pytest-xdist (`./dev test` runs two workers) they come first instead, as one group on one
-    worker (they share one server and its database), so the other worker runs the rest meanwhile.
+    pytest-xdist (`./dev test` runs two workers) they come first instead, so that one worker starts
+    on them while the other runs the rest (see pytest_xdist_make_scheduler).
     Tests marked `postgres` are skipped on SQLite (CI deselects them there: see .ci/run)."""
-    parallel = bool(getattr(config.option, "numprocesses", None))
+    parallel = "PYTEST_XDIST_WORKER" in os.environ
     items.sort(key=lambda item: ("tests/browser/" in item.nodeid) != parallel)
-    for item in items:
-        if "tests/browser/" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif _uses_module_fixture(item):  # built once, so the module runs on one worker
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         for item in items:
             if item.get_closest_marker("postgres"):
                 item.add_marker(pytest.mark.skip(reason="needs a PostgreSQL DATABASE_URL"))
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist, a test module is one unit of work, so its module-scoped fixtures (the
+    catalogue, the demo site, the backup databases, the scale-out cluster) are built once, on one
+    worker; all browser tests are one unit, as they share one server and its database.
+    (`--dist loadgroup` cannot do this: with pytest 9, xdist 3.8 ignores `xdist_group` marks.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return "tests/browser/" if nodeid.startswith("tests/browser/") else nodeid.split("::", 1)[0]
+
+    return ByModule(config, log)
+
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
-
-
-def _uses_module_fixture(item):
-    fixtures = getattr(item, "_fixtureinfo", None)
-    defs = fixtures.name2fixturedefs.values() if fixtures else []
-    return any(d.scope == "module" for chain in defs for d in chain)
 
 
 _skipped = []
