@@ -1,15 +1,12 @@
+"""The demo site is loaded once for this module (tests/conftest.py's `demo`); each test's changes
+are rolled back."""
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from community.models import Membership, User
 from conditions.models import Code, Condition, ConditionCode
-
-
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
 
 
 def test_demo_lems_page_has_verified_codes(demo):
@@ -56,7 +53,8 @@ def test_demo_accounts_can_log_in(demo, client):
     assert User.objects.get(email="reviewer@diseasemaps.example").credentials
 
 
-def test_load_demo_twice_changes_nothing(demo):
+def test_load_demo_twice_changes_nothing(demo, settings):
+    settings.DEBUG = True  # load_demo refuses production
     before = list(Condition.objects.values_list("slug", "updated_at", "content_version"))
     counts = (ConditionCode.objects.count(), Membership.objects.count(), User.objects.count())
     call_command("load_demo", verbosity=0)
@@ -72,7 +70,8 @@ def test_load_demo_refuses_production(db, settings):
         call_command("load_demo", verbosity=0)
 
 
-def test_load_demo_leaves_a_page_an_editor_took_over(demo):
+def test_load_demo_leaves_a_page_an_editor_took_over(demo, settings):
+    settings.DEBUG = True  # load_demo refuses production
     lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
     lems.summary = "Rewritten by our editor."
     lems.origin = "editorial"
