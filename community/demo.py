@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from conditions import roles
+from diseasemaps import roles
 from conditions.models import Condition
 
 from .models import Membership, Role, User

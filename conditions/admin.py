@@ -25,7 +25,7 @@ from .codes import format as code_format
 from .codes import views as code_views
 from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
 from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
-from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
+from .workflow import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
 
 SUBMIT_FOR_REVIEW = "_submit_for_review"  # the name of the "Save and submit for review" button
 DIFF_FIELDS = ["name", "slug", "acronym", "status", "origin", *Condition.MEDICAL_FIELDS]

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from community.models import Membership, Story, User
-from conditions import roles
+from diseasemaps import roles
 from conditions.models import Condition, ConditionCode
-from conditions.services import review_sign_off
+from conditions.workflow import review_sign_off
 
 
 def pytest_collection_modifyitems(items):

@@ -8,7 +8,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from community.models import StoryReport
 from conditions.models import Condition, ConditionCode, Origin, Review, Status
-from conditions.services import condition_submit_for_review, review_sign_off
+from conditions.workflow import condition_submit_for_review, review_sign_off
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ def _rows(queryset):
 
 def editorial_dashboard(user, *, today=None):
     """The dashboard's lists for this user, each only when their permissions let them act on it."""
-    from .codes.audit import failing_codes, failing_reason
-    from .models import Condition, Status
+    from conditions.codes.audit import failing_codes, failing_reason
+    from conditions.models import Condition, Status
 
     today = today or timezone.localdate()
     sections = []
