@@ -9,10 +9,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from conditions.admin import RefreshesDerivedData
 
 from . import services
-from .forms import AdminLoginForm
 from .models import STORY_CHANGED, Membership, Story, StoryReport, User
-
-admin.site.login_form = AdminLoginForm  # the admin's log-in is throttled like the site's
 
 
 @admin.register(User)

@@ -5,8 +5,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from diseasemaps import roles
 from conditions.models import Condition
+from diseasemaps import roles
 
 from .models import Membership, Role, User
 

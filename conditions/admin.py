@@ -1,4 +1,3 @@
-import datetime
 import re
 from difflib import SequenceMatcher
 from itertools import chain
@@ -24,7 +23,19 @@ from . import derived
 from .codes import format as code_format
 from .codes import views as code_views
 from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
-from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
+from .models import (
+    REVIEW_DUE_WITHIN_DAYS,
+    REVIEW_STATES,
+    Code,
+    Condition,
+    ConditionCode,
+    Origin,
+    Reference,
+    Review,
+    SiteText,
+    Status,
+    Synonym,
+)
 from .workflow import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
 
 SUBMIT_FOR_REVIEW = "_submit_for_review"  # the name of the "Save and submit for review" button
@@ -81,7 +92,7 @@ class ReviewStateFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [*REVIEW_STATES.items(), ("due_or_overdue", "Overdue or due in 30 days")]
+        return [*REVIEW_STATES.items(), ("due_or_overdue", f"Overdue or due in {REVIEW_DUE_WITHIN_DAYS} days")]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
@@ -97,7 +108,7 @@ class ReviewStateFilter(admin.SimpleListFilter):
             case "overdue":
                 return queryset.review_overdue(today=today)
             case "due_or_overdue":
-                return queryset.with_review_state().filter(next_review_on__lte=today + datetime.timedelta(days=30))
+                return queryset.review_due_or_overdue(today=today)
         return queryset
 
 

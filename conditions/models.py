@@ -37,10 +37,14 @@ TRANSITIONS = {
 }
 
 
+# A review falls due this many days before its next review date: the admin's filters, the
+# dashboard and Condition.review_state all count from here.
+REVIEW_DUE_WITHIN_DAYS = 30
+
 # A page's review state as the admin lists and filters it (Condition.review_state).
 REVIEW_STATES = {
     "current": "Reviewed, current",
-    "due": "Review due in 30 days",
+    "due": f"Review due in {REVIEW_DUE_WITHIN_DAYS} days",
     "overdue": "Review overdue",
     "changed": "Changed since review",
     "never": "Never reviewed",
@@ -163,14 +167,20 @@ class ConditionQuerySet(models.QuerySet):
     def never_reviewed(self):
         return self.with_review_state().filter(reviewed_version=None)
 
-    def review_due(self, *, within_days=30, today=None):
-        """Next review falls between today and `within_days` from now."""
+    def review_due(self, *, today=None):
+        """Next review falls between today and REVIEW_DUE_WITHIN_DAYS from now."""
         today = today or timezone.localdate()
-        end = today + datetime.timedelta(days=within_days)
-        return self.with_review_state().filter(next_review_on__gte=today, next_review_on__lte=end)
+        return self.with_review_state().filter(next_review_on__gte=today, next_review_on__lte=_due_by(today))
 
     def review_overdue(self, *, today=None):
         return self.with_review_state().filter(next_review_on__lt=today or timezone.localdate())
+
+    def review_due_or_overdue(self, *, today=None):
+        return self.with_review_state().filter(next_review_on__lte=_due_by(today or timezone.localdate()))
+
+
+def _due_by(today):
+    return today + datetime.timedelta(days=REVIEW_DUE_WITHIN_DAYS)
 
 
 class Condition(models.Model):
@@ -326,7 +336,7 @@ class Condition(models.Model):
         today = timezone.localdate()
         if self.next_review_on < today:
             return "overdue"
-        if self.next_review_on <= today + datetime.timedelta(days=30):
+        if self.next_review_on <= _due_by(today):
             return "due"
         return "current"
 

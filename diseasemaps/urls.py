@@ -6,9 +6,6 @@ from conditions.feeds import UpdatesFeed
 from conditions.sitemaps import CodeSitemap, ConditionSitemap
 from diseasemaps import views
 
-admin.site.site_header = "DiseaseMaps editorial"
-admin.site.site_title = "DiseaseMaps admin"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("conditions.urls")),
