@@ -67,7 +67,7 @@ def password_reset_request(*, email):
 # show it (conditions/derived.py): if anything fails halfway, nothing is written and the member
 # can simply try again (tests/test_atomic.py).
 def _refreshing(condition_id):
-    return derived.refreshing([condition_id], community=True)
+    return derived.refreshing([condition_id], cache_only=True)
 
 
 @transaction.atomic
@@ -253,7 +253,7 @@ def member_delete(*, user, keep_stories):
         *stories.values_list("condition_id", flat=True),
         *user.memberships.values_list("condition_id", flat=True),
     }
-    with derived.refreshing(shown_on, community=True):
+    with derived.refreshing(shown_on, cache_only=True):
         if keep_stories:
             stories.update(author=None, show_name=False, updated_at=timezone.now())
         else:

@@ -6,8 +6,6 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from diseasemaps.pagecache import cache_for_readers
-
 from . import pages
 from . import search as condition_search
 from .codes import reads
@@ -18,7 +16,6 @@ PAGE_SIZE = 50
 
 
 @require_safe
-@cache_for_readers("letter", "page")
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
     conditions = Condition.objects.published().only("name", "slug", "acronym")
@@ -37,7 +34,6 @@ def condition_list(request):
 
 
 @require_safe
-@cache_for_readers()
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
@@ -50,7 +46,6 @@ def condition_detail(request, slug):
 
 
 @require_safe
-@cache_for_readers("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes = [], [], []
@@ -105,7 +100,6 @@ SYMPTOM_PAGE_SIZE = 50
 
 
 @require_safe
-@cache_for_readers("page")
 def symptom_detail(request, slug):
     symptom = get_object_or_404(Symptom, slug=slug)
     links = (

@@ -7,7 +7,15 @@ class SiteConfig(AppConfig):
     verbose_name = "DiseaseMaps site"
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the site's system checks)
+        from conditions import derived
+
+        from . import (
+            checks,  # noqa: F401 (registers the site's system checks)
+            pagecache,
+        )
+
+        # Every change to what readers see retires the cached pages that show it.
+        derived.pages_changed.connect(pagecache.retire, dispatch_uid="pagecache-retire")
 
 
 class EditorialAdminConfig(AdminConfig):

@@ -18,11 +18,8 @@ from conditions.markdown import MAX_LENGTH, TOO_LONG
 from conditions.markdown import render as render_markdown
 from conditions.models import Condition, Origin
 
-from .pagecache import cache_for_readers
-
 
 @require_safe
-@cache_for_readers()
 def home(request):
     # Cards show the stored summary HTML as plain words: no Markdown is rendered per request.
     cards = Condition.objects.only("name", "slug", "acronym", "last_reviewed_on", "updated_at", "origin").annotate(
