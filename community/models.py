@@ -59,6 +59,10 @@ class MembershipQuerySet(models.QuerySet):
         """{role: count} in one query."""
         return dict(self.values_list("role").annotate(n=Count("id")).order_by())
 
+    def totals(self):
+        """{"members": memberships, "communities": conditions with at least one member}, in one query."""
+        return self.aggregate(members=Count("id"), communities=Count("condition", distinct=True))
+
 
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")

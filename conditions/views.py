@@ -39,8 +39,6 @@ def condition_detail(request, slug):
     context = {
         "condition": condition,
         "parts": pages.parts_for(condition),
-        "member_total": condition.memberships.count(),
-        "stories": condition.stories.approved().select_related("author").order_by("-created_at")[:3],
     }
     return render(request, "conditions/condition_detail.html", context)
 

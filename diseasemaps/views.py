@@ -34,10 +34,6 @@ def home(request):
             reviewed=Count("id", filter=Q(last_reviewed_on__isnull=False)),
             catalogue=Count("id", filter=Q(origin=Origin.CATALOGUE)),
         ),
-        # The site-wide total identifies no one; per-condition counts follow the small-count rule.
-        "community": Condition.objects.filter(memberships__isnull=False).aggregate(
-            members=Count("memberships"), communities=Count("id", distinct=True)
-        ),
     }
     return render(request, "home.html", context)
 
