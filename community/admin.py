@@ -71,8 +71,6 @@ class StoryAdminForm(admin.ModelAdmin.form):
         cleaned = super().clean()
         if self.instance.pk and cleaned.get("seen_version") != self.instance.version_token():
             raise forms.ValidationError(STORY_CHANGED, code="stale")
-        if cleaned.get("status") == Story.Status.REJECTED and not (cleaned.get("rejection_reason") or "").strip():
-            self.add_error("rejection_reason", "Tell the author why the story was not published.")
         return cleaned
 
 

@@ -96,6 +96,7 @@ class StoryStatus(models.TextChoices):
 
 
 WITHDRAWN_NOT_APPROVED = "Its author withdrew this story: it cannot be approved unless they send it again."
+REJECTION_NEEDS_REASON = "Tell the author why the story was not published."
 STORY_CHANGED = (
     "This story changed after you opened it: its author edited or withdrew it. Nothing was saved; "
     "open it again to moderate what is there now."
@@ -170,6 +171,8 @@ class Story(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        if self.status == StoryStatus.REJECTED and not self.rejection_reason.strip():
+            raise ValidationError({"rejection_reason": REJECTION_NEEDS_REASON})
         # The author was told nobody else sees a withdrawn story: only they can send it again.
         if self.pk and self.status == StoryStatus.APPROVED:
             stored = Story.objects.filter(pk=self.pk).values_list("status", flat=True).first()

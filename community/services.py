@@ -160,11 +160,8 @@ def story_approve(*, story, moderator, seen=None):
 @transaction.atomic
 def story_reject(*, story, moderator, reason):
     """The author sees `reason` on their account page; open reports on the story are settled."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"rejection_reason": "Tell the author why the story was not published."})
-    story.status = Story.Status.REJECTED
-    story.rejection_reason = reason
+    story.status, story.rejection_reason = Story.Status.REJECTED, (reason or "").strip()
+    story.clean()  # a rejection needs a reason
     story.moderated_by, story.moderated_at = moderator, timezone.now()
     with _refreshing(story.condition_id):
         story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])

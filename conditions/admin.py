@@ -23,6 +23,7 @@ from . import derived
 from .codes import format as code_format
 from .codes import views as code_views
 from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
+from .markdown import normalise_newlines
 from .models import (
     REVIEW_DUE_WITHIN_DAYS,
     REVIEW_STATES,
@@ -43,11 +44,10 @@ DIFF_FIELDS = ["name", "slug", "acronym", "status", "origin", *Condition.MEDICAL
 
 
 class MarkdownTextField(forms.CharField):
-    """Browsers send textarea lines with CRLF; stored text uses LF, so an untouched section stays
-    unchanged and does not start a new content version."""
+    """An untouched section is not a changed field (see normalise_newlines)."""
 
     def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n")
+        return normalise_newlines(super().to_python(value))
 
 
 class RefreshesDerivedData:
@@ -79,12 +79,7 @@ class ConditionAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if SUBMIT_FOR_REVIEW in self.data:
             cleaned["status"] = Status.IN_REVIEW
-        # An editor who changes demo or catalogue text takes the page over: it becomes editorial and
-        # the publish gate in Condition.clean() applies (model validation runs after this).
-        if self.instance.pk and self.instance.origin != Origin.EDITORIAL:
-            if set(self.changed_data) & set(Condition.MEDICAL_FIELDS):
-                self.instance.origin = Origin.EDITORIAL
-        return cleaned
+        return cleaned  # Condition.clean() applies the takeover rule and the publish gate
 
 
 class ReviewStateFilter(admin.SimpleListFilter):
@@ -225,7 +220,7 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         return super().add_view(request, form_url, context)
 
     def _workflow_panel(self, request, condition):
-        review = condition.reviews.order_by("-reviewed_on", "-id").first()
+        review = condition.reviews.first()
         if review is None:
             review_text = "never medically reviewed"
         elif review.content_version == condition.content_version:
@@ -331,7 +326,7 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
                     messages.SUCCESS,
                 )
                 return redirect("admin:conditions_condition_change", condition.pk)
-        latest = condition.reviews.order_by("-reviewed_on", "-id").first()
+        latest = condition.reviews.first()
         reviewed = (
             condition.history.filter(content_version=latest.content_version).order_by("-history_date").first()
             if latest

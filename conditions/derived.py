@@ -49,7 +49,7 @@ def refresh(condition_ids=None, *, cache_only=False):
         return
     if ids is None or ids:
         rows = Condition.objects.all() if ids is None else Condition.objects.filter(pk__in=ids)
-        newest_review = Review.objects.filter(condition=OuterRef("pk")).order_by("-reviewed_on", "-id")
+        newest_review = Review.objects.filter(condition=OuterRef("pk")).newest_first()
         rows.update(last_reviewed_on=Subquery(newest_review.values("reviewed_on")[:1]))
         pages.invalidate(rows.values("pk"))
         search.refresh(ids)
