@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from community.models import Membership, Story, User
-from diseasemaps import roles
 from conditions.models import Condition, ConditionCode
 from conditions.workflow import review_sign_off
+from diseasemaps import roles
 
 
 def pytest_collection_modifyitems(items):

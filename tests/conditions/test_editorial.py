@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from diseasemaps import roles
 from conditions.models import Condition, Origin, Status
 from conditions.workflow import condition_restore, condition_submit_for_review, review_sign_off
+from diseasemaps import roles
 
 
 @pytest.fixture
