@@ -9,10 +9,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from conditions.admin import RefreshesDerivedData
 
 from . import services
-from .forms import AdminLoginForm
 from .models import STORY_CHANGED, Membership, Story, StoryReport, User
-
-admin.site.login_form = AdminLoginForm  # the admin's log-in is throttled like the site's
 
 
 @admin.register(User)
@@ -74,8 +71,6 @@ class StoryAdminForm(admin.ModelAdmin.form):
         cleaned = super().clean()
         if self.instance.pk and cleaned.get("seen_version") != self.instance.version_token():
             raise forms.ValidationError(STORY_CHANGED, code="stale")
-        if cleaned.get("status") == Story.Status.REJECTED and not (cleaned.get("rejection_reason") or "").strip():
-            self.add_error("rejection_reason", "Tell the author why the story was not published.")
         return cleaned
 
 

@@ -10,4 +10,4 @@ class CommunityConfig(AppConfig):
 
         from .models import Membership, Story
 
-        signals.connect_community([Membership, Story])  # members and stories show on condition pages
+        signals.connect_shown_on_pages([Membership, Story])  # members and stories show on condition pages

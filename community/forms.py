@@ -77,7 +77,33 @@ class SignupForm(HoneypotMixin, forms.Form):
         return cleaned
 
 
-class SignupConfirmForm(PlainLabels, forms.Form):
+class PasswordCheckMixin:
+    """A form that asks the account's owner (`user`) for their password: wrong answers count
+    towards the log-in lock, and a locked address is refused before any check."""
+
+    LOCKED = ratelimit.LOGIN_MESSAGE
+    WRONG = ""
+
+    def __init__(self, *args, user, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.request = user, request
+
+    def password_matches(self, password):
+        raise NotImplementedError
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if ratelimit.login_blocked(self.request):
+            raise forms.ValidationError(self.LOCKED, code="throttled")
+        if not self.password_matches(password):
+            ratelimit.login_failed(self.request)
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(self.LOCKED, code="throttled")
+            raise forms.ValidationError(self.WRONG)
+        return password
+
+
+class SignupConfirmForm(PasswordCheckMixin, PlainLabels, forms.Form):
     """The last step of a sign-up: the link proves the inbox, the password proves that whoever
     follows it also chose the password, so nobody can activate an account whose password a
     stranger set by signing up with their address."""
@@ -96,21 +122,8 @@ class SignupConfirmForm(PlainLabels, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, request, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user, self.request = user, request
-
-    def clean_password(self):
-        """Wrong answers count towards the log-in lock (ratelimit.password_check)."""
-        password = self.cleaned_data["password"]
-        if ratelimit.login_blocked(self.request):
-            raise forms.ValidationError(self.LOCKED, code="throttled")
-        if not ratelimit.password_check(self.request, self.user, password):
-            ratelimit.login_failed(self.request)
-            if getattr(self.request, "axes_locked_out", False):
-                raise forms.ValidationError(self.LOCKED, code="throttled")
-            raise forms.ValidationError(self.WRONG)
-        return password
+    def password_matches(self, password):
+        return ratelimit.password_check(self.request, self.user, password)
 
 
 class ThrottledLoginMixin:
@@ -224,7 +237,7 @@ class StoryReportForm(HoneypotMixin, forms.ModelForm):
     field_order = ["reason", "website"]
 
 
-class DeleteAccountForm(PlainLabels, forms.Form):
+class DeleteAccountForm(PasswordCheckMixin, PlainLabels, forms.Form):
     stories = forms.ChoiceField(
         label="My stories",
         choices=[
@@ -242,18 +255,8 @@ class DeleteAccountForm(PlainLabels, forms.Form):
         error_messages={"required": "Enter your password."},
     )
 
-    def __init__(self, *args, user, request, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user, self.request = user, request
+    WRONG = "That is not your password."
 
-    def clean_password(self):
-        """Checked like a log-in (authenticate), so wrong answers count towards the same lock."""
-        password = self.cleaned_data["password"]
-        if ratelimit.login_blocked(self.request):
-            raise forms.ValidationError(ratelimit.LOGIN_MESSAGE, code="throttled")
-        if authenticate(self.request, username=self.user.email, password=password) != self.user:
-            ratelimit.login_failed(self.request)
-            if getattr(self.request, "axes_locked_out", False):
-                raise forms.ValidationError(ratelimit.LOGIN_MESSAGE, code="throttled")
-            raise forms.ValidationError("That is not your password.")
-        return password
+    def password_matches(self, password):
+        """Checked like a log-in (authenticate)."""
+        return authenticate(self.request, username=self.user.email, password=password) == self.user

@@ -59,6 +59,10 @@ class MembershipQuerySet(models.QuerySet):
         """{role: count} in one query."""
         return dict(self.values_list("role").annotate(n=Count("id")).order_by())
 
+    def totals(self):
+        """{"members": memberships, "communities": conditions with at least one member}, in one query."""
+        return self.aggregate(members=Count("id"), communities=Count("condition", distinct=True))
+
 
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
@@ -92,6 +96,7 @@ class StoryStatus(models.TextChoices):
 
 
 WITHDRAWN_NOT_APPROVED = "Its author withdrew this story: it cannot be approved unless they send it again."
+REJECTION_NEEDS_REASON = "Tell the author why the story was not published."
 STORY_CHANGED = (
     "This story changed after you opened it: its author edited or withdrew it. Nothing was saved; "
     "open it again to moderate what is there now."
@@ -166,6 +171,8 @@ class Story(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        if self.status == StoryStatus.REJECTED and not self.rejection_reason.strip():
+            raise ValidationError({"rejection_reason": REJECTION_NEEDS_REASON})
         # The author was told nobody else sees a withdrawn story: only they can send it again.
         if self.pk and self.status == StoryStatus.APPROVED:
             stored = Story.objects.filter(pk=self.pk).values_list("status", flat=True).first()

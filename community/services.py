@@ -67,7 +67,7 @@ def password_reset_request(*, email):
 # show it (conditions/derived.py): if anything fails halfway, nothing is written and the member
 # can simply try again (tests/test_atomic.py).
 def _refreshing(condition_id):
-    return derived.refreshing([condition_id], community=True)
+    return derived.refreshing([condition_id], cache_only=True)
 
 
 @transaction.atomic
@@ -160,11 +160,8 @@ def story_approve(*, story, moderator, seen=None):
 @transaction.atomic
 def story_reject(*, story, moderator, reason):
     """The author sees `reason` on their account page; open reports on the story are settled."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"rejection_reason": "Tell the author why the story was not published."})
-    story.status = Story.Status.REJECTED
-    story.rejection_reason = reason
+    story.status, story.rejection_reason = Story.Status.REJECTED, (reason or "").strip()
+    story.clean()  # a rejection needs a reason
     story.moderated_by, story.moderated_at = moderator, timezone.now()
     with _refreshing(story.condition_id):
         story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])
@@ -253,7 +250,7 @@ def member_delete(*, user, keep_stories):
         *stories.values_list("condition_id", flat=True),
         *user.memberships.values_list("condition_id", flat=True),
     }
-    with derived.refreshing(shown_on, community=True):
+    with derived.refreshing(shown_on, cache_only=True):
         if keep_stories:
             stories.update(author=None, show_name=False, updated_at=timezone.now())
         else:

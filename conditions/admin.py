@@ -1,4 +1,3 @@
-import datetime
 import re
 from difflib import SequenceMatcher
 from itertools import chain
@@ -24,19 +23,31 @@ from . import derived
 from .codes import format as code_format
 from .codes import views as code_views
 from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
-from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
-from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
+from .markdown import normalise_newlines
+from .models import (
+    REVIEW_DUE_WITHIN_DAYS,
+    REVIEW_STATES,
+    Code,
+    Condition,
+    ConditionCode,
+    Origin,
+    Reference,
+    Review,
+    SiteText,
+    Status,
+    Synonym,
+)
+from .workflow import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
 
 SUBMIT_FOR_REVIEW = "_submit_for_review"  # the name of the "Save and submit for review" button
 DIFF_FIELDS = ["name", "slug", "acronym", "status", "origin", *Condition.MEDICAL_FIELDS]
 
 
 class MarkdownTextField(forms.CharField):
-    """Browsers send textarea lines with CRLF; stored text uses LF, so an untouched section stays
-    unchanged and does not start a new content version."""
+    """An untouched section is not a changed field (see normalise_newlines)."""
 
     def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n")
+        return normalise_newlines(super().to_python(value))
 
 
 class RefreshesDerivedData:
@@ -68,12 +79,7 @@ class ConditionAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if SUBMIT_FOR_REVIEW in self.data:
             cleaned["status"] = Status.IN_REVIEW
-        # An editor who changes demo or catalogue text takes the page over: it becomes editorial and
-        # the publish gate in Condition.clean() applies (model validation runs after this).
-        if self.instance.pk and self.instance.origin != Origin.EDITORIAL:
-            if set(self.changed_data) & set(Condition.MEDICAL_FIELDS):
-                self.instance.origin = Origin.EDITORIAL
-        return cleaned
+        return cleaned  # Condition.clean() applies the takeover rule and the publish gate
 
 
 class ReviewStateFilter(admin.SimpleListFilter):
@@ -81,7 +87,7 @@ class ReviewStateFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [*REVIEW_STATES.items(), ("due_or_overdue", "Overdue or due in 30 days")]
+        return [*REVIEW_STATES.items(), ("due_or_overdue", f"Overdue or due in {REVIEW_DUE_WITHIN_DAYS} days")]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
@@ -97,7 +103,7 @@ class ReviewStateFilter(admin.SimpleListFilter):
             case "overdue":
                 return queryset.review_overdue(today=today)
             case "due_or_overdue":
-                return queryset.with_review_state().filter(next_review_on__lte=today + datetime.timedelta(days=30))
+                return queryset.review_due_or_overdue(today=today)
         return queryset
 
 
@@ -214,7 +220,7 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         return super().add_view(request, form_url, context)
 
     def _workflow_panel(self, request, condition):
-        review = condition.reviews.order_by("-reviewed_on", "-id").first()
+        review = condition.reviews.first()
         if review is None:
             review_text = "never medically reviewed"
         elif review.content_version == condition.content_version:
@@ -320,7 +326,7 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
                     messages.SUCCESS,
                 )
                 return redirect("admin:conditions_condition_change", condition.pk)
-        latest = condition.reviews.order_by("-reviewed_on", "-id").first()
+        latest = condition.reviews.first()
         reviewed = (
             condition.history.filter(content_version=latest.content_version).order_by("-history_date").first()
             if latest

@@ -8,68 +8,72 @@ loaders, the rebuild_derived command. The save and delete signals of the models 
 block they only collect ids, and the block refreshes once at its end.
 
 Database-side data is rebuilt inside the caller's transaction, so it commits or rolls back with
-the change. Cached pages are retired at once and again after the commit (diseasemaps/pagecache.py)."""
+the change. Then `pages_changed` tells whoever caches pages (the project's page cache, which
+retires them at once and again after the commit)."""
 
 import contextlib
 import threading
 
 from django.db.models import OuterRef, Subquery
-
-from diseasemaps import pagecache
+from django.dispatch import Signal
 
 from . import pages, search
 from .models import Condition, Review
 
+# Sent inside the writer's transaction once derived data is up to date. `slugs` is None when any
+# page may show the change, or the slugs of the conditions whose own pages alone changed
+# (cache_only refreshes). Sent with send(): a receiver that fails makes the write fail, so a
+# cache that cannot be reached never leaves a stale page behind a successful write.
+pages_changed = Signal()
+
 _collecting = threading.local()
 
 
-def refresh(condition_ids=None, *, community=False):
+def refresh(condition_ids=None, *, cache_only=False):
     """Brings the derived data of these conditions (ids; all when None) up to date.
 
-    community=True: only their members or stories changed, which nothing in the database derives
-    from; their own pages and the home page's totals are retired from the page cache. Otherwise
-    the search entries, stored page parts and last-reviewed dates are rebuilt, and every cached
-    page is retired (a name or a code shows on lists, search and other pages)."""
+    cache_only=True: what changed shows only on these conditions' own pages and nothing in the
+    database derives from it (another app's rows, such as members); pages_changed names their
+    slugs. Otherwise the search entries, stored page parts and last-reviewed dates are rebuilt,
+    and every page is announced as changed (a name or a code shows on lists, search and other pages)."""
     ids = None if condition_ids is None else {pk for pk in condition_ids if pk is not None}
     pending = getattr(_collecting, "pending", None)
     if pending is not None:  # inside refreshing(): once, at its end
-        pending["community" if community else "pages"].append(ids)
+        pending["cache_only" if cache_only else "pages"].append(ids)
         return
-    if community:
-        slugs = Condition.objects.filter(pk__in=ids or ()).values_list("slug", flat=True)
-        slugs = list(slugs) if ids is not None else []
-        if ids is None or len(slugs) < len(ids):  # all, or a page being deleted with its members
-            pagecache.retire_all()
-        else:
-            pagecache.retire_community(slugs)
+    if cache_only:
+        slugs = list(Condition.objects.filter(pk__in=ids).values_list("slug", flat=True)) if ids else []
+        if ids is None or len(slugs) < len(ids):  # all, or a page being deleted with its rows
+            slugs = None
+        pages_changed.send(sender=Condition, slugs=slugs)
         return
     if ids is None or ids:
         rows = Condition.objects.all() if ids is None else Condition.objects.filter(pk__in=ids)
-        newest_review = Review.objects.filter(condition=OuterRef("pk")).order_by("-reviewed_on", "-id")
+        newest_review = Review.objects.filter(condition=OuterRef("pk")).newest_first()
         rows.update(last_reviewed_on=Subquery(newest_review.values("reviewed_on")[:1]))
         pages.invalidate(rows.values("pk"))
         search.refresh(ids)
-    pagecache.retire_all()
+    pages_changed.send(sender=Condition, slugs=None)
 
 
 @contextlib.contextmanager
-def refreshing(condition_ids=(), *, community=False):
+def refreshing(condition_ids=(), *, cache_only=False):
     """A write path's block: its saves' signals collect their conditions, and one refresh() at the
     end covers them and `condition_ids`. Nested blocks join the outermost one."""
     if getattr(_collecting, "pending", None) is not None:
-        refresh(condition_ids, community=community)
+        refresh(condition_ids, cache_only=cache_only)
         yield
         return
-    _collecting.pending = pending = {"pages": [], "community": []}
+    _collecting.pending = pending = {"pages": [], "cache_only": []}
     try:
         condition_ids = list(condition_ids)
         if condition_ids:
-            refresh(condition_ids, community=community)
+            refresh(condition_ids, cache_only=cache_only)
         yield
     finally:
         _collecting.pending = None
-    for kind in ("pages", "community"):
+    for kind in ("pages", "cache_only"):
         if pending[kind]:
             sets = pending[kind]
             ids = None if any(s is None for s in sets) else set().union(*sets)
-            refresh(ids, community=kind == "community")
+            refresh(ids, cache_only=kind == "cache_only")

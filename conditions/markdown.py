@@ -14,6 +14,13 @@ from markdown_it import MarkdownIt
 MAX_LENGTH = 50_000
 TOO_LONG = f"This text is too long: at most {MAX_LENGTH:,} characters."
 
+
+def normalise_newlines(text):
+    """Browsers send textarea lines with CRLF; stored text uses LF, so an untouched text compares
+    equal to what is stored (and starts no new content version)."""
+    return (text or "").replace("\r\n", "\n")
+
+
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4",
     "blockquote", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "hr",

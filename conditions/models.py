@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from .codes import format as code_format
 from .codes.lookup import CodeQuerySet
-from .markdown import MAX_LENGTH, TOO_LONG, render
+from .markdown import MAX_LENGTH, TOO_LONG, normalise_newlines, render
 from .validators import no_bidi_controls
 
 
@@ -37,10 +37,14 @@ TRANSITIONS = {
 }
 
 
+# A review falls due this many days before its next review date: the admin's filters, the
+# dashboard and Condition.review_state all count from here.
+REVIEW_DUE_WITHIN_DAYS = 30
+
 # A page's review state as the admin lists and filters it (Condition.review_state).
 REVIEW_STATES = {
     "current": "Reviewed, current",
-    "due": "Review due in 30 days",
+    "due": f"Review due in {REVIEW_DUE_WITHIN_DAYS} days",
     "overdue": "Review overdue",
     "changed": "Changed since review",
     "never": "Never reviewed",
@@ -123,7 +127,7 @@ def page_prefetches():
         "synonyms",
         "references",
         Prefetch("codes", queryset=ConditionCode.objects.select_related("code")),
-        Prefetch("reviews", queryset=Review.objects.order_by("-reviewed_on", "-id")),
+        "reviews",  # newest first (Review.Meta.ordering)
         Prefetch("related", queryset=Condition.objects.published().only("name", "slug", "acronym")),
         Prefetch(
             "signs",
@@ -147,7 +151,7 @@ class ConditionQuerySet(models.QuerySet):
         """Annotates the newest review's content version and next review date (two subqueries)."""
         if "reviewed_version" in self.query.annotations:
             return self
-        latest = Review.objects.filter(condition=OuterRef("pk")).order_by("-reviewed_on", "-id")
+        latest = Review.objects.filter(condition=OuterRef("pk")).newest_first()
         return self.annotate(
             reviewed_version=Subquery(latest.values("content_version")[:1]),
             next_review_on=Subquery(latest.values("next_review_on")[:1]),
@@ -163,14 +167,20 @@ class ConditionQuerySet(models.QuerySet):
     def never_reviewed(self):
         return self.with_review_state().filter(reviewed_version=None)
 
-    def review_due(self, *, within_days=30, today=None):
-        """Next review falls between today and `within_days` from now."""
+    def review_due(self, *, today=None):
+        """Next review falls between today and REVIEW_DUE_WITHIN_DAYS from now."""
         today = today or timezone.localdate()
-        end = today + datetime.timedelta(days=within_days)
-        return self.with_review_state().filter(next_review_on__gte=today, next_review_on__lte=end)
+        return self.with_review_state().filter(next_review_on__gte=today, next_review_on__lte=_due_by(today))
 
     def review_overdue(self, *, today=None):
         return self.with_review_state().filter(next_review_on__lt=today or timezone.localdate())
+
+    def review_due_or_overdue(self, *, today=None):
+        return self.with_review_state().filter(next_review_on__lte=_due_by(today or timezone.localdate()))
+
+
+def _due_by(today):
+    return today + datetime.timedelta(days=REVIEW_DUE_WITHIN_DAYS)
 
 
 class Condition(models.Model):
@@ -238,11 +248,18 @@ class Condition(models.Model):
     def get_absolute_url(self):
         return reverse("conditions:detail", args=[self.slug])
 
+    # A loader rewriting its own demo text sets this: that is no editor's takeover.
+    is_loader_text = False
+
     def save(self, *args, **kwargs):
         # The version counts from the stored row, not from this instance, so a stale or restored
         # instance can never reuse a version number a review has already signed off.
         stored = self._stored()
         if stored is not None:
+            if self._takes_over(stored):
+                self.origin = Origin.EDITORIAL
+                if self.status == Status.PUBLISHED:  # saved without clean(): off the site until signed off
+                    self.status = Status.DRAFT
             self.content_version = self._next_version(stored)
         self.rendered = {field: render(getattr(self, field)) for field in self.MEDICAL_FIELDS}
         super().save(*args, **kwargs)
@@ -254,9 +271,22 @@ class Condition(models.Model):
         fields = ["status", "origin", "content_version", *self.MEDICAL_FIELDS]
         return Condition.objects.filter(pk=self.pk).values(*fields).first()
 
+    def _medical_text_changed(self, stored):
+        return any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
+
     def _next_version(self, stored):
-        changed = any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
-        return stored["content_version"] + 1 if changed else stored["content_version"]
+        return stored["content_version"] + 1 if self._medical_text_changed(stored) else stored["content_version"]
+
+    def _takes_over(self, stored):
+        """The takeover rule, for every path (admin, services, imports, the shell): changing the
+        medical text of a demo or catalogue page makes it our editors' page, which must be signed
+        off by a reviewer before it is published again."""
+        return (
+            stored["origin"] != Origin.EDITORIAL
+            and self.origin != Origin.EDITORIAL
+            and not self.is_loader_text
+            and self._medical_text_changed(stored)
+        )
 
     def version_token(self):
         """A fingerprint of the words an editor sees (name, acronym, medical text). A form that
@@ -269,15 +299,17 @@ class Condition(models.Model):
         Status moves draft → in review → published (TRANSITIONS). An editorial page is published
         only with a current sign-off: the newest review covers the version this save produces.
         Demo and catalogue pages are published by their loaders and labelled "not yet reviewed"
-        on the page; they become editorial when an editor changes their medical text or a
-        reviewer signs them off, and from then on the gate applies to them too."""
+        on the page; they become editorial when an editor changes their medical text (_takes_over)
+        or a reviewer signs them off, and from then on the gate applies to them too."""
         super().clean()
-        for field in self.MEDICAL_FIELDS:  # browsers send CRLF; an unchanged text must compare equal
-            setattr(self, field, (getattr(self, field) or "").replace("\r\n", "\n"))
+        for field in self.MEDICAL_FIELDS:
+            setattr(self, field, normalise_newlines(getattr(self, field)))
         too_long = {field: TOO_LONG for field in self.MEDICAL_FIELDS if len(getattr(self, field)) > MAX_LENGTH}
         if too_long:
             raise ValidationError(too_long)
         stored = self._stored()
+        if stored and self._takes_over(stored):
+            self.origin = Origin.EDITORIAL
         if stored and stored["origin"] == Origin.EDITORIAL and self.origin != Origin.EDITORIAL:
             raise ValidationError({"origin": "A page written or taken over by our editors stays editorial."})
         old_status = stored["status"] if stored else None
@@ -292,7 +324,7 @@ class Condition(models.Model):
         if stored and old_status == Status.PUBLISHED and stored["origin"] == Origin.EDITORIAL:
             return
         version = self._next_version(stored) if stored else self.content_version
-        latest = self.reviews.order_by("-reviewed_on", "-id").first() if self.pk else None
+        latest = self.reviews.first() if self.pk else None
         if latest is None or latest.content_version != version:
             raise ValidationError(
                 {"status": "This page can be published only after a medical reviewer signs off this version. "
@@ -326,7 +358,7 @@ class Condition(models.Model):
         today = timezone.localdate()
         if self.next_review_on < today:
             return "overdue"
-        if self.next_review_on <= today + datetime.timedelta(days=30):
+        if self.next_review_on <= _due_by(today):
             return "due"
         return "current"
 
@@ -461,6 +493,12 @@ class ConditionCode(models.Model):
         return self.code.get_absolute_url() if self.code else code_format.external_url(self.system, self.value)
 
 
+class ReviewQuerySet(models.QuerySet):
+    def newest_first(self):
+        """Meta.ordering said out loud, for subqueries (OuterRef) where the newest review is wanted."""
+        return self.order_by(*self.model._meta.ordering)
+
+
 class Review(models.Model):
     """A medical reviewer's sign-off of one version of a condition page."""
 
@@ -473,9 +511,10 @@ class Review(models.Model):
     next_review_on = models.DateField()
     content_version = models.PositiveIntegerField()
     notes = models.TextField(blank=True)
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-reviewed_on", "-id"]
+        ordering = ["-reviewed_on", "-id"]  # newest first: the one rule for "the latest review"
         constraints = [
             models.CheckConstraint(
                 condition=Q(next_review_on__gt=models.F("reviewed_on")), name="conditions_review_next_after_reviewed"

@@ -38,8 +38,8 @@ def _site_text_changed(sender, instance, **kwargs):
     derived.refresh([])
 
 
-def _community_changed(sender, instance, **kwargs):
-    derived.refresh([instance.condition_id], community=True)
+def _shown_on_pages_changed(sender, instance, **kwargs):
+    derived.refresh([instance.condition_id], cache_only=True)
 
 
 def _related_changed(sender, instance, action, pk_set, **kwargs):
@@ -47,11 +47,12 @@ def _related_changed(sender, instance, action, pk_set, **kwargs):
         derived.refresh([instance.pk, *(pk_set or ())])
 
 
-def connect_community(models):
-    """Members and stories show on their condition's pages; community.apps connects its models here."""
+def connect_shown_on_pages(models):
+    """For another app's models whose rows (with a `condition` key) show on their condition's pages
+    but feed nothing derived in the database: a save or delete retires those pages."""
     for model in models:
-        post_save.connect(_community_changed, sender=model, dispatch_uid=f"derived-save-{model._meta.label}")
-        post_delete.connect(_community_changed, sender=model, dispatch_uid=f"derived-delete-{model._meta.label}")
+        post_save.connect(_shown_on_pages_changed, sender=model, dispatch_uid=f"derived-save-{model._meta.label}")
+        post_delete.connect(_shown_on_pages_changed, sender=model, dispatch_uid=f"derived-delete-{model._meta.label}")
 
 
 for model in ON_THE_PAGE:

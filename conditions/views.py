@@ -1,54 +1,21 @@
-import datetime
 import string
 
 from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import Count, Q
 from django.db.models.fields.json import KT
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_safe
-from django_tasks_db.models import DBTaskResult
-
-from diseasemaps.pagecache import cache_for_readers
 
 from . import pages
 from . import search as condition_search
 from .codes import reads
-from .models import Code, Condition, Origin, Status, Symptom
+from .models import Code, Condition, Status, Symptom
 
 LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
 
 
 @require_safe
-@cache_for_readers()
-def home(request):
-    # Cards show the stored summary HTML as plain words: no Markdown is rendered per request.
-    cards = Condition.objects.only("name", "slug", "acronym", "last_reviewed_on", "updated_at", "origin").annotate(
-        summary_html=KT("rendered__summary")
-    )
-    published = Condition.objects.published()
-    context = {
-        "recently_reviewed": cards.recently_reviewed()[:6],
-        "recently_updated": cards.published().exclude(origin=Origin.CATALOGUE).order_by("-updated_at")[:6],
-        "totals": published.aggregate(
-            conditions=Count("id"),
-            reviewed=Count("id", filter=Q(last_reviewed_on__isnull=False)),
-            catalogue=Count("id", filter=Q(origin=Origin.CATALOGUE)),
-        ),
-        # The site-wide total identifies no one; per-condition counts follow the small-count rule.
-        "community": Condition.objects.filter(memberships__isnull=False).aggregate(
-            members=Count("memberships"), communities=Count("id", distinct=True)
-        ),
-    }
-    return render(request, "conditions/home.html", context)
-
-
-@require_safe
-@cache_for_readers("letter", "page")
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
     conditions = Condition.objects.published().only("name", "slug", "acronym")
@@ -67,20 +34,16 @@ def condition_list(request):
 
 
 @require_safe
-@cache_for_readers()
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
         "condition": condition,
         "parts": pages.parts_for(condition),
-        "member_total": condition.memberships.count(),
-        "stories": condition.stories.approved().select_related("author").order_by("-created_at")[:3],
     }
     return render(request, "conditions/condition_detail.html", context)
 
 
 @require_safe
-@cache_for_readers("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes, coded_with = [], [], [], []
@@ -142,7 +105,6 @@ SYMPTOM_PAGE_SIZE = 50
 
 
 @require_safe
-@cache_for_readers("page")
 def symptom_detail(request, slug):
     symptom = get_object_or_404(Symptom, slug=slug)
     links = (
@@ -153,28 +115,3 @@ def symptom_detail(request, slug):
     )
     page = Paginator(links, SYMPTOM_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "conditions/symptom_detail.html", {"symptom": symptom, "page": page})
-
-
-@require_safe
-def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
-    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", f"Sitemap: {sitemap}", ""]
-    return HttpResponse("\n".join(lines), content_type="text/plain")
-
-
-@require_safe
-def healthz(request):
-    """For a load balancer: 200 when the database answers, 503 when it does not. Also the task
-    queue's backlog (mail waiting for a worker; a growing number means no worker is running)
-    and the tasks that failed in the last day, for monitoring."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        day_ago = timezone.now() - datetime.timedelta(days=1)
-        tasks = {
-            "ready": DBTaskResult.objects.ready().count(),
-            "failed_last_day": DBTaskResult.objects.failed().filter(finished_at__gte=day_ago).count(),
-        }
-    except Exception as error:  # any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": str(error.__class__.__name__)}, status=503)
-    return JsonResponse({"status": "ok", "tasks": tasks})

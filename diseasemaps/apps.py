@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class SiteConfig(AppConfig):
@@ -6,4 +7,18 @@ class SiteConfig(AppConfig):
     verbose_name = "DiseaseMaps site"
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the site's system checks)
+        from conditions import derived
+
+        from . import (
+            checks,  # noqa: F401 (registers the site's system checks)
+            pagecache,
+        )
+
+        # Every change to what readers see retires the cached pages that show it.
+        derived.pages_changed.connect(pagecache.retire, dispatch_uid="pagecache-retire")
+
+
+class EditorialAdminConfig(AdminConfig):
+    """django.contrib.admin whose default site is the editorial one, with its dashboard on the index."""
+
+    default_site = "diseasemaps.admin_site.EditorialAdminSite"

@@ -1,7 +1,7 @@
 """Whole-page caching for anonymous readers, retired by version counters.
 
-Reader pages opt in with @cache_for_readers("param", …), naming the query parameters they read.
-ReaderCacheMiddleware, near the top of the stack, answers a GET for such a page from the cache
+The reader pages cached are listed by URL name in CACHED_PAGES, with the query parameters each
+reads. ReaderCacheMiddleware, near the top of the stack, answers a GET for such a page from the cache
 when the request carries no session (so no logged-in member, who must see their own actions at
 once) and no pending messages. A cached page is keyed by its path, the values of the parameters
 its view reads (any other parameter is ignored, so junk ones cannot fill the cache) and the
@@ -12,9 +12,11 @@ versions of what it shows:
 - the home page: the site's community version, for its member totals.
 So a join retires two or three pages, not the whole cache.
 
-conditions/derived.py calls the retire functions for every change. They bump the versions twice:
+conditions/derived.py announces every change with its `pages_changed` signal, which the project
+connects to retire() (apps.SiteConfig.ready). The versions are bumped twice:
 at once, inside the writer's transaction, so a cache that cannot be reached fails the write
-rather than leaving a stale page; and again after the commit, because a reader who came in
+rather than leaving a stale page (the signal is sent with send(), so the error reaches the
+writer); and again after the commit, because a reader who came in
 between read the old rows and cached them under the first new version. The cache must be one
 every process shares: the default database cache, or Redis (settings.CACHES)."""
 
@@ -34,6 +36,19 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "pagecache:version"
 COMMUNITY_KEY = "pagecache:community"
 TIMEOUT = 60 * 60
+
+# The pages cached whole for anonymous readers, by URL name, with the query parameters each view
+# reads: the only ones that tell one cached copy from another.
+CACHED_PAGES = {
+    "home": (),
+    "conditions:list": ("letter", "page"),
+    "conditions:detail": (),
+    "conditions:search": ("q",),
+    "conditions:symptom-detail": ("page",),
+    "conditions:code-index": (),
+    "conditions:code-browse": ("range",),
+    "conditions:code-detail": (),
+}
 _CONDITION_PATH = re.compile(r"^/conditions/([-\w]+)/")
 
 
@@ -71,6 +86,15 @@ def retire_community(condition_slugs):
     _bump_now_and_after_commit([*(_condition_key(slug) for slug in condition_slugs), COMMUNITY_KEY])
 
 
+def retire(sender, *, slugs, **kwargs):
+    """Receives derived.pages_changed: `slugs` None retires every page; a list retires those
+    conditions' own pages and the home page's totals (their members or stories changed)."""
+    if slugs is None:
+        retire_all()
+    else:
+        retire_community(slugs)
+
+
 def _versions(path):
     keys = [VERSION_KEY]
     if path == "/":
@@ -100,24 +124,13 @@ def _is_anonymous_read(request):
     )
 
 
-def cache_for_readers(*params):
-    """Marks a view whose anonymous responses may be cached whole; `params` are the query
-    parameters it reads, and the only ones that tell one cached copy from another."""
-
-    def decorate(view):
-        view.reader_cache_params = frozenset(params)
-        return view
-
-    return decorate
-
-
 def _cached_params(request):
     """The parameters the requested view reads, or None when its pages are not cached."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return None
-    return getattr(match.func, "reader_cache_params", None)
+    return CACHED_PAGES.get(match.view_name)
 
 
 class ReaderCacheMiddleware:

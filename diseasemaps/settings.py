@@ -29,7 +29,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "diseasemaps.apps.SiteConfig",  # the site's own system checks
-    "conditions.admin_apps.EditorialAdminConfig",  # django.contrib.admin with the editorial dashboard
+    "diseasemaps.apps.EditorialAdminConfig",  # django.contrib.admin with the editorial dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -2,23 +2,19 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from conditions import views as condition_views
 from conditions.feeds import UpdatesFeed
 from conditions.sitemaps import CodeSitemap, ConditionSitemap
 from diseasemaps import views
 
-admin.site.site_header = "DiseaseMaps editorial"
-admin.site.site_title = "DiseaseMaps admin"
-
 urlpatterns = [
-    path("", condition_views.home, name="home"),
+    path("", views.home, name="home"),
     path("", include("conditions.urls")),
     path("", include("community.urls")),
     path("admin/", admin.site.urls),
     # Only markdownx's preview, for staff; its image upload is not routed, so /markdownx/upload/ is a 404.
     path("markdownx/markdownify/", views.markdown_preview, name="markdownx_markdownify"),
     path("sitemap.xml", sitemap, {"sitemaps": {"conditions": ConditionSitemap, "codes": CodeSitemap}}, name="sitemap"),
-    path("robots.txt", condition_views.robots_txt, name="robots"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("feeds/updates/", UpdatesFeed(), name="feed-updates"),
-    path("healthz", condition_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.db import transaction
 
 from community.models import Membership, Story, User
-from conditions import roles
 from conditions.models import Condition, ConditionCode
-from conditions.services import review_sign_off
+from conditions.workflow import review_sign_off
+from diseasemaps import roles
 
 
 def pytest_collection_modifyitems(items):
@@ -191,7 +191,7 @@ def make_story(make_user):
     return make
 
 
-# --- personas: one per staff role, each given exactly its role's group (conditions/roles.py) ---
+# --- personas: one per staff role, each given exactly its role's group (diseasemaps/roles.py) ---
 
 
 @pytest.fixture
@@ -222,7 +222,6 @@ def reviewer(staff):
 @pytest.fixture
 def moderator(staff):
     return staff(roles.MODERATOR, email="mo@example.org", display_name="Mo Derator")
-
 
 
 @pytest.fixture

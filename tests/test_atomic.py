@@ -10,7 +10,7 @@ from django.test import Client
 
 from community import services as community_services
 from community.models import Membership, Story
-from conditions import services as condition_services
+from conditions import workflow as condition_services
 from conditions.models import Condition, Review, Status
 from diseasemaps import pagecache
 

@@ -78,7 +78,7 @@ def add_content():
     from community import services
     from community.models import Membership, User
     from conditions.models import Condition
-    from conditions.services import review_sign_off
+    from conditions.workflow import review_sign_off
 
     lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
     marfan = Condition.objects.get(slug="marfan-syndrome")

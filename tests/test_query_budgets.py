@@ -19,7 +19,7 @@ from community.models import Membership, Role, Story, User
 from conditions import roles
 from conditions.markdown import render
 from conditions.models import Condition, ConditionCode, Origin, Symptom, Synonym
-from conditions.services import review_sign_off
+from conditions.workflow import review_sign_off
 from tests.conftest import shared_rows
 
 MEMBERS, STORIES, EACH = 1000, 200, 20

@@ -206,6 +206,7 @@ def _load_page(page):
     elif any(getattr(condition, f) != v for f, v in fields.items()):
         for f, v in fields.items():
             setattr(condition, f, v)
+        condition.is_loader_text = True  # the demo's own newer text, not an editor's takeover
         condition.full_clean()
         condition.save()
         changed += 1

@@ -8,8 +8,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from diseasemaps.pagecache import cache_for_readers
-
 from ..models import Code
 from . import format as code_format
 from . import reads
@@ -17,14 +15,12 @@ from .release import GEMS_RELEASE, RELEASES
 
 
 @require_safe
-@cache_for_readers()
 def code_index(request):
     context = {"icd10_release": RELEASES[code_format.ICD10CM], "icd9_release": RELEASES[code_format.ICD9CM]}
     return render(request, "conditions/code_index.html", context)
 
 
 @require_safe
-@cache_for_readers("range")
 def code_browse(request, system):
     """ICD-10-CM by chapter; ICD-9-CM, which the CMS release gives without chapters, by number."""
     canonical = code_format.system_from_url(system)
@@ -50,7 +46,6 @@ def _query_string(request):
 
 
 @require_safe
-@cache_for_readers()
 def code_detail(request, system, code):
     """An official code: title, place in the hierarchy, notes, crosswalk and the conditions using it."""
     canonical_system = code_format.system_from_url(system)

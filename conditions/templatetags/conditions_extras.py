@@ -2,7 +2,6 @@ import html
 import json
 
 from django import template
-from django.conf import settings
 from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
 
@@ -16,15 +15,6 @@ def ld_json(data):
     """A schema.org JSON-LD script; escaped like json_script so no text can close the tag."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
-
-
-@register.filter
-def member_count(count):
-    """A community's size as the public may see it: small counts could identify people."""
-    threshold = settings.COMMUNITY_MIN_PUBLIC_COUNT
-    if count < threshold:
-        return f"fewer than {threshold} members"
-    return f"{count:,} member" + ("" if count == 1 else "s")
 
 
 @register.filter

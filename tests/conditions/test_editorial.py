@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from conditions import roles
 from conditions.models import Condition, Origin, Status
-from conditions.services import condition_restore, condition_submit_for_review, review_sign_off
+from conditions.workflow import condition_restore, condition_submit_for_review, review_sign_off
+from diseasemaps import roles
 
 
 @pytest.fixture
@@ -122,6 +122,37 @@ def test_demo_page_is_published_unreviewed_until_taken_over(make_condition, revi
     demo.origin = Origin.DEMO
     with pytest.raises(ValidationError):  # a reviewed page cannot be relabelled to skip the gate
         demo.full_clean()
+
+
+def test_a_shell_edit_of_a_demo_page_takes_it_over(make_condition, editor, reviewer):
+    demo = make_condition(origin=Origin.DEMO, summary="Demo words.")
+    demo.summary = "Words an editor wrote in the shell."
+    with pytest.raises(ValidationError) as error:  # validated: it must be submitted for review
+        demo.full_clean()
+    assert "Submit it for review" in str(error.value)
+    assert demo.origin == Origin.EDITORIAL
+    demo = Condition.objects.get(pk=demo.pk)
+    demo.summary = "Words an editor wrote in the shell."
+    demo.save()  # not validated: it still leaves the site until a reviewer signs it off
+    demo.refresh_from_db()
+    assert (demo.origin, demo.status) == (Origin.EDITORIAL, Status.DRAFT)
+    assert not Condition.objects.published().filter(pk=demo.pk).exists()
+    condition_submit_for_review(condition=demo, editor=editor)
+    review_sign_off(condition=demo, reviewer=reviewer)
+    demo.refresh_from_db()
+    assert demo.status == Status.PUBLISHED
+
+
+def test_a_service_edit_of_a_demo_page_takes_it_over(make_condition, editor):
+    demo = make_condition(origin=Origin.DEMO, summary="Demo words.")
+    demo.summary = "Rewritten, then submitted."
+    condition_submit_for_review(condition=demo, editor=editor)
+    demo.refresh_from_db()
+    assert (demo.origin, demo.status, demo.summary) == (
+        Origin.EDITORIAL,
+        Status.IN_REVIEW,
+        "Rewritten, then submitted.",
+    )
 
 
 def test_stale_instance_cannot_reuse_a_signed_off_version(draft, editor, reviewer):

@@ -8,7 +8,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from community.models import StoryReport
 from conditions.models import Condition, ConditionCode, Origin, Review, Status
-from conditions.services import condition_submit_for_review, review_sign_off
+from conditions.workflow import condition_submit_for_review, review_sign_off
 
 
 @pytest.fixture
@@ -266,9 +266,7 @@ def test_editor_restores_an_earlier_version(as_user, editor, page):
     assert page.treatment == "Amifampridine."
 
 
-def test_sign_off_is_refused_when_the_text_changed_after_the_reviewer_read_it(
-    as_user, editor, reviewer, page, client
-):
+def test_sign_off_is_refused_when_the_text_changed_after_the_reviewer_read_it(as_user, editor, reviewer, page, client):
     page.treatment = "Take 5 mg."
     page.save()
     condition_submit_for_review(condition=page, editor=editor)

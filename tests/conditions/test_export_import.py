@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from community.models import User
 from conditions.catalogue.demo import load_demo_conditions
 from conditions.models import Condition, ConditionCode, Origin, Reference, Review, Status, Synonym
-from conditions.services import condition_submit_for_review, review_sign_off
+from conditions.workflow import condition_submit_for_review, review_sign_off
 
 
 @pytest.fixture

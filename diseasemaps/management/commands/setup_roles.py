@@ -3,13 +3,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
-from conditions.roles import ROLES
+from diseasemaps.roles import ROLES
 
 
 class Command(BaseCommand):
     help = (
         "Create or update the staff groups Editor, Medical reviewer and Moderator so each holds exactly "
-        "the permissions in conditions/roles.py (extra permissions are removed). Safe to re-run."
+        "the permissions in diseasemaps/roles.py (extra permissions are removed). Safe to re-run."
     )
 
     def add_arguments(self, parser):

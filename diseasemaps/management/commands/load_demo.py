@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from community.demo import load_demo_community
 from conditions.catalogue.demo import load_demo_conditions
 from conditions.models import Code
+from diseasemaps.demo import load_demo_staff
 
 
 class Command(BaseCommand):
@@ -24,6 +25,6 @@ class Command(BaseCommand):
         if not Code.objects.exists():
             call_command("load_codesets", verbosity=verbosity)
         call_command("setup_roles", verbosity=0)  # the demo staff accounts join these groups
-        changed = load_demo_conditions() + load_demo_community()
+        changed = load_demo_conditions() + load_demo_staff() + load_demo_community()
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {changed} rows created or changed."))

@@ -1,0 +1,39 @@
+"""What the community shows on other apps' pages. This is the one way other pages read the
+community: the condition page loads {% community_box condition %}, the home page
+{% community_totals %}. Each tag runs its own fixed, small number of queries (listed below), so
+the pages that use them stay within their budgets however large a community grows."""
+
+from django import template
+from django.conf import settings
+
+from ..models import Membership
+
+register = template.Library()
+
+RECENT_STORIES = 3
+
+
+@register.filter
+def member_count(count):
+    """A community's size as the public may see it: small counts could identify people."""
+    threshold = settings.COMMUNITY_MIN_PUBLIC_COUNT
+    if count < threshold:
+        return f"fewer than {threshold} members"
+    return f"{count:,} member" + ("" if count == 1 else "s")
+
+
+@register.inclusion_tag("community/includes/community_box.html")
+def community_box(condition):
+    """The condition page's box: its member count and newest approved stories (two queries)."""
+    return {
+        "condition": condition,
+        "member_total": condition.memberships.count(),
+        "stories": condition.stories.approved().select_related("author").order_by("-created_at")[:RECENT_STORIES],
+    }
+
+
+@register.inclusion_tag("community/includes/community_totals.html")
+def community_totals():
+    """The home page's site-wide totals (one query). They identify no one, so unlike a single
+    community's count they are shown exactly."""
+    return Membership.objects.totals()

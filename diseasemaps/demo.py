@@ -1,0 +1,42 @@
+"""The demo staff accounts, one for each role, for a fresh machine. Development only: the
+passwords are in the README, and `load_demo` refuses to run with DEBUG off unless told to."""
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from community.demo import demo_account
+
+from . import roles
+
+STAFF = [
+    # email, display name, credentials, password, is_superuser, role (the group setup_roles made)
+    ("editor@diseasemaps.example", "Demo Editor", "", "editor-demo-2026", False, roles.EDITOR),
+    (
+        "reviewer@diseasemaps.example",
+        "Demo Reviewer",
+        "MD, neurology (fictional demo account)",
+        "reviewer-demo-2026",
+        False,
+        roles.REVIEWER,
+    ),
+    ("moderator@diseasemaps.example", "Demo Moderator", "", "moderator-demo-2026", False, roles.MODERATOR),
+    ("admin@diseasemaps.example", "Demo Admin", "", "admin-demo-2026", True, None),
+]
+
+
+@transaction.atomic
+def load_demo_staff():
+    """Creates the demo staff in their groups; returns how many rows changed."""
+    changed = 0
+    groups = {group.name: group for group in Group.objects.filter(name__in=roles.ROLES)}
+    for email, name, credentials, password, is_superuser, role in STAFF:
+        user, created = demo_account(
+            email, name, make_password(password),
+            credentials=credentials, is_staff=True, is_superuser=is_superuser,
+        )  # fmt: skip
+        changed += created
+        if role and not user.groups.filter(name=role).exists():
+            user.groups.add(groups[role])
+            changed += 1
+    return changed
