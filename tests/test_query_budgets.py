@@ -16,10 +16,10 @@ from django.db.models import Count
 from pytest_django.asserts import assertContains
 
 from community.models import Membership, Role, Story, User
-from conditions import roles
 from conditions.markdown import render
 from conditions.models import Condition, ConditionCode, Origin, Symptom, Synonym
 from conditions.workflow import review_sign_off
+from diseasemaps import roles
 from tests.conftest import shared_rows
 
 MEMBERS, STORIES, EACH = 1000, 200, 20
