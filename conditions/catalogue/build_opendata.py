@@ -39,8 +39,11 @@ from .names import agree, key
 
 OUTPUT = Path(__file__).parent / "data" / "opendata.json.gz"
 MONDO_FILE = re.compile(r"cellxgene_ontology_guide/data/MONDO-ontology-v(\d{4}-\d{2}-\d{2})\.json\.zst$")
-# A synonym worth showing as another name: not a susceptibility or modifier entry, nor a coding label.
-_NOT_A_NAME = re.compile(r"susceptib|modifier|\(disease\)|\(disorder\)|obsolete|, (?:type|form)\b|\bNOS\b", re.I)
+# A synonym worth showing as another name: not a susceptibility or modifier entry, nor a coding
+# label, nor an inverted catalogue heading with several commas ("HELLP syndrome, maternal, of pregnancy").
+_NOT_A_NAME = re.compile(
+    r"susceptib|modifier|\(disease\)|\(disorder\)|obsolete|, (?:type|form)\b|\bNOS\b|,.*,", re.I
+)
 MAX_SYNONYMS = 12
 
 

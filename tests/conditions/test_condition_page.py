@@ -159,8 +159,8 @@ def test_query_count_is_fixed(client, lems, make_condition, make_membership, mak
         make_review(lems, reviewer)
     client.get("/")  # the footer's disclaimer is cached for every page
     # First view after a change: condition; synonyms; references; codes+code; reviews; related;
-    # signs+symptom; storing the rendered parts; member count; stories+author
-    with django_assert_max_num_queries(10):
+    # signs+symptom; open-data facts; storing the rendered parts; member count; stories+author
+    with django_assert_max_num_queries(11):
         response = client.get("/conditions/lems/")
     assert response.status_code == 200
     # Every later view: condition (with its stored parts); member count; stories+author

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from conditions import search
-from conditions.catalogue import hpo
+from conditions.catalogue import hpo, opendata
 from conditions.catalogue.importer import import_catalogue
 from conditions.models import Condition, Origin
 
@@ -23,13 +23,26 @@ class Command(BaseCommand):
         started = time.monotonic()
         result = import_catalogue(limit=limit, dry_run=dry_run)
         if not dry_run:
-            search.refresh(Condition.objects.filter(origin=Origin.CATALOGUE).values_list("pk", flat=True))
+            enriched = Condition.objects.filter(origin__in=[Origin.CATALOGUE, Origin.DEMO])
+            search.refresh(enriched.values_list("pk", flat=True))
         if verbosity:
             verb = "Would import" if dry_run else "Imported"
             self.stdout.write(
                 f"{verb} from {hpo.SOURCE.format(version=hpo.version())}: {result.created} new, "
                 f"{result.updated} updated, {result.unchanged} unchanged, {len(result.skipped)} left alone."
             )
+            if result.enrichment:
+                sources = "; ".join(
+                    f"{s['name']} {s['release']} ({s['package']}, {s['licence']})"
+                    for s in opendata.load()["sources"].values()
+                )
+                codes = result.enrichment.codes
+                self.stdout.write(
+                    f"Open data from {sources}: {result.enrichment.pages_changed} pages changed, "
+                    f"{result.enrichment.synonyms_added} other names added; "
+                    f"{codes['pages with an ICD-10-CM code']} pages with an ICD-10-CM code "
+                    f"({codes['pages with an exact ICD-10-CM code']} exact)."
+                )
             if verbosity > 1:
                 for line in result.skipped:
                     self.stdout.write(f"  left alone: {line}")
