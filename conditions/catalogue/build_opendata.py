@@ -41,9 +41,7 @@ OUTPUT = Path(__file__).parent / "data" / "opendata.json.gz"
 MONDO_FILE = re.compile(r"cellxgene_ontology_guide/data/MONDO-ontology-v(\d{4}-\d{2}-\d{2})\.json\.zst$")
 # A synonym worth showing as another name: not a susceptibility or modifier entry, nor a coding
 # label, nor an inverted catalogue heading with several commas ("HELLP syndrome, maternal, of pregnancy").
-_NOT_A_NAME = re.compile(
-    r"susceptib|modifier|\(disease\)|\(disorder\)|obsolete|, (?:type|form)\b|\bNOS\b|,.*,", re.I
-)
+_NOT_A_NAME = re.compile(r"susceptib|modifier|\(disease\)|\(disorder\)|obsolete|, (?:type|form)\b|\bNOS\b|,.*,", re.I)
 MAX_SYNONYMS = 12
 
 
@@ -114,6 +112,25 @@ def read_hpo():
     return release, names, modes, onsets, genes
 
 
+def choose_mondo(name, named, referred, names_of):
+    """(MONDO id or None, how it was found, [cross-referenced ids rejected]) for a page called `name`.
+
+    `named`: MONDO terms with `name` as their label or an exact synonym; `referred`: terms that
+    cross-reference the page's ORPHA code; `names_of(id)`: a term's label and synonyms. A
+    cross-reference confirmed by the name wins; a cross-reference alone must share words with the
+    page's name, else it is rejected; failing both, a single exact name match is used."""
+    confirmed = named & referred
+    if len(confirmed) == 1:
+        return next(iter(confirmed)), "cross-reference and name", []
+    agreeing = sorted(m for m in referred if agree([name], names_of(m)))
+    rejected = sorted(referred - set(agreeing))
+    if len(agreeing) == 1 and not confirmed:
+        return agreeing[0], "cross-reference, names agree", rejected
+    if len(named) == 1:
+        return next(iter(named)), "name", rejected
+    return None, "", rejected
+
+
 def _names(term):
     return [term["label"], *term.get("synonyms", [])] if "label" in term else [term["name"], *term.get("synonyms", [])]
 
@@ -138,22 +155,10 @@ def build(folder):
     diseases, rejected, how_counts = {}, {}, collections.Counter()
     for orpha, name in sorted(orpha_names.items(), key=lambda item: int(item[0])):
         named = {m for m in by_name.get(key(name), ()) if m in mondo}
-        referred = by_orpha.get(orpha, set())
-        confirmed = named & referred
-        chosen, how = None, ""
-        if len(confirmed) == 1:
-            chosen, how = next(iter(confirmed)), "cross-reference and name"
-        elif referred:
-            # A cross-reference alone must name the same condition (shared words), else it is rejected.
-            agreeing = sorted(m for m in referred if m in mondo and agree([name], _names(mondo[m]) + _names(xrefs[m])))
-            if len(agreeing) == 1:
-                chosen, how = agreeing[0], "cross-reference, names agree"
-            else:
-                disagreeing = {m for m in referred if m in mondo} - set(agreeing)
-                if disagreeing:
-                    rejected[orpha] = [f"{m} {xrefs[m]['name']}" for m in sorted(disagreeing)]
-        if chosen is None and len(named) == 1:
-            chosen, how = next(iter(named)), "name"
+        referred = {m for m in by_orpha.get(orpha, ()) if m in mondo}  # terms still current in the newer release
+        chosen, how, disagreeing = choose_mondo(name, named, referred, lambda m: _names(mondo[m]) + _names(xrefs[m]))
+        if disagreeing:
+            rejected[orpha] = [f"{m} {xrefs[m]['name']}" for m in disagreeing]
         if chosen is None:
             continue
         how_counts[how] += 1

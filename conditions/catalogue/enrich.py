@@ -18,7 +18,7 @@ from .. import pages
 from ..codes import format as code_format
 from ..models import Code, Condition, ConditionCode, ConditionFact, Origin, Synonym
 from . import opendata
-from .names import key
+from .names import key, title_keys
 
 MAPPED = "Mapped by "  # the note of every code this step adds; codes without it belong to someone else
 _FACT_FIELDS = ["kind", "text", "url", "source", "release", "licence", "order"]
@@ -93,7 +93,8 @@ def map_icd10cm(conditions, targets, names, counts):
     by_title = collections.defaultdict(list)
     for code, (_, title, billable) in release.items():
         if billable:
-            by_title[key(title)].append(code)
+            for title_key in title_keys(title):
+                by_title[title_key].append(code)
     mine, others = collections.defaultdict(dict), set()
     for link in ConditionCode.objects.filter(condition_id__in=list(conditions), system=code_format.ICD10CM):
         if link.note.startswith(MAPPED):
@@ -111,17 +112,18 @@ def map_icd10cm(conditions, targets, names, counts):
         for k in keys:
             for code in by_title.get(k, ()):
                 desired[code] = (ConditionCode.Fit.EXACT, {"title"})
-        exact = [c for c, (fit, _) in desired.items()]
+        exact = list(desired)
+        name_words = key(condition.name).split()
         for code in targets[pk][1].get("icd10cm", ()):
             if code not in release:
                 counts["cross-references not in the release"] += 1
                 continue
             if code in desired:
                 desired[code][1].add("mondo")
-            elif key(release[code][1]) in keys:
+            elif title_keys(release[code][1]) & keys:
                 desired[code] = (ConditionCode.Fit.EXACT, {"mondo"})
-            elif any(code != e and code.startswith(e) for e in exact):
-                desired[code] = (ConditionCode.Fit.NARROWER, {"mondo"})  # below a code that names the page
+            elif any(code != e and code.startswith(e) for e in exact) or _names_a_form(release[code][1], name_words):
+                desired[code] = (ConditionCode.Fit.NARROWER, {"mondo"})
             else:
                 desired[code] = (ConditionCode.Fit.BROADER, {"mondo"})  # its title names something wider
         primary = next((c for c in sorted(desired) if desired[c][0] == ConditionCode.Fit.EXACT and release[c][2]), None)
@@ -163,3 +165,11 @@ def map_icd10cm(conditions, targets, names, counts):
     ConditionCode.objects.bulk_create(to_create, batch_size=1000)
     ConditionCode.objects.bulk_update(to_update, ["role", "fit", "note", "code"], batch_size=1000)
     return changed
+
+
+def _names_a_form(title, name_words):
+    """True when an official title holds every word of the page's name and more: it names one form
+    of the condition ("Plasmodium ovale malaria" for malaria). A code below a code that names the
+    page is narrower too (checked by the caller, through the code hierarchy)."""
+    title_words = key(title).split()
+    return len(title_words) > len(name_words) and all(w in title_words for w in name_words)

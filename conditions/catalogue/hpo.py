@@ -84,6 +84,7 @@ BODY_SYSTEMS = {
     "HP:0000152": "Head, face, mouth and neck",
     "HP:0000478": "Eyes and sight",
     "HP:0000598": "Ears and hearing",
+    "HP:0002715": "Immune system and infections",  # before the heart: HPO files the lymph system under it
     "HP:0001626": "Heart and blood vessels",
     "HP:0002086": "Breathing and lungs",
     "HP:0025031": "Digestion, stomach and liver",
@@ -91,7 +92,6 @@ BODY_SYSTEMS = {
     "HP:0001574": "Skin, hair and nails",
     "HP:0000818": "Hormones",
     "HP:0001871": "Blood",
-    "HP:0002715": "Immune system and infections",
     "HP:0001939": "Metabolism",
     "HP:0001507": "Growth",
     "HP:0001197": "Before and at birth",

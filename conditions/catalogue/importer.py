@@ -60,18 +60,20 @@ def leading_signs(signs, count=3):
     return [plain_sign(s.hpo_id, s.name) for s in ranked[:count]]
 
 
-def orphanet_diseases(limit=None):
-    """[(orpha number, name, signs)] in ORPHA order."""
+def orphanet_diseases(limit=None, only=None):
+    """[(orpha number, name, signs)] in ORPHA order; `only` keeps these ORPHA numbers (strings)."""
     entries = sorted(
         ((int(key.split(":")[1]), entry) for key, entry in hpo.diseases().items() if key.startswith("ORPHA:")),
         key=lambda item: item[0],
     )
+    if only is not None:
+        entries = [(number, entry) for number, entry in entries if str(number) in only]
     return [(str(number), entry["name"], entry["signs"]) for number, entry in entries[:limit]]
 
 
 @transaction.atomic
-def import_catalogue(*, limit=None, dry_run=False):
-    diseases = orphanet_diseases(limit)
+def import_catalogue(*, limit=None, only=None, dry_run=False):
+    diseases = orphanet_diseases(limit, only)
     result = ImportResult()
     by_orpha = {
         value: (condition_id, origin)

@@ -2,6 +2,7 @@
 and the importer."""
 
 import re
+import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Words that do not tell two conditions apart when judging whether two names agree.
@@ -9,9 +10,16 @@ _FILLER = {"of", "the", "and", "with", "to", "in", "due", "type", "syndrome", "d
 
 
 def key(name: str) -> str:
-    """A name reduced for exact matching: lower case, punctuation and hyphens as single spaces.
-    "Lambert-Eaton syndrome" and "lambert eaton syndrome" give the same key."""
-    return _NON_WORD.sub(" ", (name or "").lower()).strip()
+    """A name reduced for exact matching: lower case without accents, punctuation and hyphens as
+    single spaces. "Gerstmann-Sträussler" and "gerstmann straussler" give the same key."""
+    folded = unicodedata.normalize("NFKD", (name or "").lower()).encode("ascii", "ignore").decode()
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def title_keys(title: str) -> set[str]:
+    """The keys an official title answers to: as written, and without the alternative name ICD
+    puts in brackets ("Leprosy [Hansen's disease]" also answers to "leprosy")."""
+    return {key(title), key(re.sub(r"\[[^\]]*\]", " ", title))}
 
 
 def words(name: str) -> set[str]:
