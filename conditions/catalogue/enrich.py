@@ -130,9 +130,9 @@ def map_icd10cm(conditions, targets, names, counts):
         for code, (fit, how) in sorted(desired.items()):
             sources = []
             if "mondo" in how:
-                sources.append(f"MONDO cross-reference (release {release_label})")
+                sources.append(f"MONDO (release {release_label})")
             if "title" in how:
-                sources.append("exact match of the official title to this page's name")
+                sources.append("its official title")
             note = f"{MAPPED}{' and '.join(sources)}, not reviewed."
             role = ConditionCode.Role.PRIMARY if code == primary else ConditionCode.Role.ALTERNATIVE
             current = mine[pk].pop(code, None)

@@ -18,10 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would change, change nothing.")
         parser.add_argument("--limit", type=int, help="Import only the first N diseases (by ORPHA number).")
+        parser.add_argument("--only", help="Import only these ORPHA numbers, separated by commas: 160,15.")
 
-    def handle(self, *args, dry_run, limit, verbosity, **options):
+    def handle(self, *args, dry_run, limit, only, verbosity, **options):
         started = time.monotonic()
-        result = import_catalogue(limit=limit, dry_run=dry_run)
+        only = {n.strip() for n in only.split(",")} if only else None
+        result = import_catalogue(limit=limit, only=only, dry_run=dry_run)
         if not dry_run:
             enriched = Condition.objects.filter(origin__in=[Origin.CATALOGUE, Origin.DEMO])
             search.refresh(enriched.values_list("pk", flat=True))
