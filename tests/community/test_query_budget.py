@@ -83,8 +83,8 @@ def test_community_page_query_budget_for_a_member(as_user, alice, small_and_larg
 def test_condition_page_query_budget_is_fixed(client, small_and_large, django_assert_max_num_queries):
     small, large = small_and_large
     # first view after a change: condition; synonyms; references; codes+code; reviews; related; signs;
-    # storing the rendered parts; member count; 3 stories+authors; medical disclaimer
-    with django_assert_max_num_queries(11):
+    # open-data facts; storing the rendered parts; member count; 3 stories+authors; medical disclaimer
+    with django_assert_max_num_queries(12):
         response = client.get(f"/conditions/{large.slug}/")
     assert response.status_code == 200
     assert "1,000 members" in response.content.decode()

@@ -12,6 +12,7 @@ from conditions.models import Condition, Origin, Symptom
 CATALOGUE_TABLES = [
     # children first; SQLite's FTS triggers follow the search entries
     "conditions_searchentry", "conditions_conditionsymptom", "conditions_conditioncode", "conditions_reference",
+    "conditions_conditionfact", "conditions_synonym",
 ]  # fmt: skip
 
 
@@ -46,8 +47,8 @@ def test_condition_page_budget_with_the_most_signs(client, busiest, django_asser
     condition, _ = busiest
     client.get("/")  # the footer's disclaimer is cached for every page
     # first view: condition; synonyms; references; codes+code; reviews; related; signs+symptom;
-    # storing the parts; member count; stories
-    with django_assert_max_num_queries(10):
+    # open-data facts; storing the parts; member count; stories
+    with django_assert_max_num_queries(11):
         response = client.get(condition.get_absolute_url())
     assertContains(response, "Catalogue entry, not yet reviewed")
     with django_assert_max_num_queries(3):  # later views: condition with its parts; member count; stories
