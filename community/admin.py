@@ -1,12 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from markdownx.admin import MarkdownxModelAdmin
 
+from conditions.admin import RefreshesDerivedData
+
 from . import services
 from .forms import AdminLoginForm
-from .models import Membership, Story, StoryReport, User
+from .models import STORY_CHANGED, Membership, Story, StoryReport, User
 
 admin.site.login_form = AdminLoginForm  # the admin's log-in is throttled like the site's
 
@@ -20,7 +24,7 @@ class MemberAdmin(UserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(RefreshesDerivedData, admin.ModelAdmin):
     list_display = ["condition", "role", "is_public", "joined_at"]
     list_filter = ["role", "is_public"]
     list_select_related = ["condition"]
@@ -54,15 +58,29 @@ class StoryReportInline(admin.TabularInline):
 
 
 class StoryAdminForm(admin.ModelAdmin.form):
+    # What the moderator was shown (Story.version_token()): the save is refused if it changed since.
+    seen_version = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version_token()
+        if "status" in self.fields:  # withdrawing is the author's choice, never a moderator's
+            self.fields["status"].choices = [
+                (value, label) for value, label in self.fields["status"].choices if value != Story.Status.WITHDRAWN
+            ]
+
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk and cleaned.get("seen_version") != self.instance.version_token():
+            raise forms.ValidationError(STORY_CHANGED, code="stale")
         if cleaned.get("status") == Story.Status.REJECTED and not (cleaned.get("rejection_reason") or "").strip():
             self.add_error("rejection_reason", "Tell the author why the story was not published.")
         return cleaned
 
 
 @admin.register(Story)
-class StoryAdmin(MarkdownxModelAdmin):
+class StoryAdmin(RefreshesDerivedData, MarkdownxModelAdmin):
     """The moderation place: approve or reject one by one (status field) or in bulk (actions), edit
     out identifying details (the author is told), see and settle readers' reports."""
 
@@ -91,13 +109,17 @@ class StoryAdmin(MarkdownxModelAdmin):
                     "moderator_edited",
                     "moderated_by",
                     "moderated_at",
+                    "seen_version",
                 ]
             },
         ),
     ]
+    # The author's privacy choices (shown name, role, consent) are theirs alone.
     readonly_fields = [
         "condition",
         "author",
+        "role",
+        "show_name",
         "consent",
         "created_at",
         "moderator_edited",
@@ -117,7 +139,22 @@ class StoryAdmin(MarkdownxModelAdmin):
     def has_add_permission(self, request):
         return False  # stories come from members
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == Story.Status.WITHDRAWN:
+            return [*self.readonly_fields, "status"]  # only the author can send it again
+        return self.readonly_fields
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:  # save_model's check under the row lock: nothing was saved
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect(request.path)
+
     def save_model(self, request, obj, form, change):
+        # The form checked the story is as shown; checked again here under the row lock, so an
+        # author's edit cannot slip in between the check and the save.
+        services.story_lock_unchanged(story=obj, seen=form.cleaned_data["seen_version"])
         changed = set(form.changed_data)
         if changed & {"title", "body"}:
             services.story_moderator_edit(
@@ -132,10 +169,14 @@ class StoryAdmin(MarkdownxModelAdmin):
 
     @admin.action(description="Approve selected stories")
     def approve_selected(self, request, queryset):
-        stories = list(queryset.exclude(status=Story.Status.WITHDRAWN))
-        for story in stories:
-            services.story_approve(story=story, moderator=request.user)
-        self.message_user(request, f"Approved {len(stories)} {'story' if len(stories) == 1 else 'stories'}.")
+        approved = 0
+        for story in queryset.exclude(status=Story.Status.WITHDRAWN):
+            try:
+                services.story_approve(story=story, moderator=request.user)
+            except ValidationError:  # withdrawn by its author since the list was read
+                continue
+            approved += 1
+        self.message_user(request, f"Approved {approved} {'story' if approved == 1 else 'stories'}.")
 
     @admin.action(description="Reject selected stories (asks for a reason)")
     def reject_selected(self, request, queryset):
@@ -190,5 +231,9 @@ class StoryReportAdmin(admin.ModelAdmin):
     list_display = ["story", "reason", "created_at", "resolved_at"]
     list_filter = [OpenFilter]
     list_select_related = ["story"]
-    raw_id_fields = ["story", "reporter"]
-    readonly_fields = ["created_at"]
+    # Who filed a report and what it says are the reader's words: a moderator only settles it.
+    fields = ["story", "reporter", "reason", "created_at", "resolved_at"]
+    readonly_fields = ["story", "reporter", "reason", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # reports come from readers

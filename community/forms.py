@@ -3,6 +3,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from conditions.validators import no_bidi_controls
+
 from . import ratelimit
 from .models import Role, Story, StoryReport, User
 
@@ -45,6 +47,7 @@ class SignupForm(HoneypotMixin, forms.Form):
     display_name = forms.CharField(
         label="Display name",
         max_length=User._meta.get_field("display_name").max_length,
+        validators=[no_bidi_controls],
         help_text="Shown only where you choose to be named, e.g. on a story. Not your full name if you'd rather not.",
         error_messages={"required": "Enter a display name."},
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
@@ -72,6 +75,42 @@ class SignupForm(HoneypotMixin, forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class SignupConfirmForm(PlainLabels, forms.Form):
+    """The last step of a sign-up: the link proves the inbox, the password proves that whoever
+    follows it also chose the password, so nobody can activate an account whose password a
+    stranger set by signing up with their address."""
+
+    WRONG = (
+        "That is not the password chosen when this address was signed up. "
+        "If you did not sign up, you need do nothing: no account is created."
+    )
+    LOCKED = "Too many wrong passwords. For your security, please wait a while and try again."
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        help_text="Forgotten it? Sign up again with the same address to choose a new one.",
+        error_messages={"required": "Enter the password you chose when you signed up."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.request = user, request
+
+    def clean_password(self):
+        """Wrong answers count towards the log-in lock (ratelimit.password_check)."""
+        password = self.cleaned_data["password"]
+        if ratelimit.login_blocked(self.request):
+            raise forms.ValidationError(self.LOCKED, code="throttled")
+        if not ratelimit.password_check(self.request, self.user, password):
+            ratelimit.login_failed(self.request)
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(self.LOCKED, code="throttled")
+            raise forms.ValidationError(self.WRONG)
+        return password
 
 
 class ThrottledLoginMixin:
@@ -143,6 +182,8 @@ class StoryForm(HoneypotMixin, forms.ModelForm):
         required=True,
         error_messages={"required": "Tick the box to agree, or your story cannot be shown."},
     )
+    # One-time token of this form: sending it twice (a double click) stores one story.
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Story
@@ -151,7 +192,7 @@ class StoryForm(HoneypotMixin, forms.ModelForm):
         help_texts = {"show_name": "Unticked, the story is shown as by an anonymous member in the role you chose."}
         error_messages = {"role": {"invalid_choice": ROLE_ERROR, "required": ROLE_ERROR}}
 
-    field_order = ["title", "body", "role", "show_name", "consent", "website"]
+    field_order = ["title", "body", "role", "show_name", "consent", "website", "token"]
 
     def __init__(self, *args, condition, **kwargs):
         super().__init__(*args, **kwargs)

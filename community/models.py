@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from markdownx.models import MarkdownxField
 
 from conditions.markdown import render
+from conditions.models import fingerprint
+from conditions.validators import no_bidi_controls
 
 
 class MemberManager(UserManager):
@@ -21,10 +24,16 @@ class User(AbstractUser):
 
     email = models.EmailField("e-mail address", unique=True)
     display_name = models.CharField(
-        max_length=60, blank=True, help_text="Shown only where the member chooses to be named."
+        max_length=60,
+        blank=True,
+        validators=[no_bidi_controls],
+        help_text="Shown only where the member chooses to be named.",
     )
     credentials = models.CharField(
-        max_length=200, blank=True, help_text="For medical reviewers: degrees and specialty, e.g. 'MD, neurologist'."
+        max_length=200,
+        blank=True,
+        validators=[no_bidi_controls],
+        help_text="For medical reviewers: degrees and specialty, e.g. 'MD, neurologist'.",
     )
     is_awaiting_confirmation = models.BooleanField(
         default=False, help_text="Signed up but has not yet confirmed the e-mail address: cannot log in until then."
@@ -82,6 +91,13 @@ class StoryStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+WITHDRAWN_NOT_APPROVED = "Its author withdrew this story: it cannot be approved unless they send it again."
+STORY_CHANGED = (
+    "This story changed after you opened it: its author edited or withdrew it. Nothing was saved; "
+    "open it again to moderate what is there now."
+)
+
+
 class StoryQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=StoryStatus.APPROVED)
@@ -104,7 +120,7 @@ class Story(models.Model):
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="stories")
     condition = models.ForeignKey("conditions.Condition", models.CASCADE, related_name="stories")
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, validators=[no_bidi_controls])
     body = MarkdownxField()
     body_html = models.TextField(blank=True, editable=False)
     role = models.CharField(max_length=20, choices=Role)
@@ -118,6 +134,9 @@ class Story(models.Model):
     )
     moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     moderated_at = models.DateTimeField(null=True, blank=True)
+    # The one-time token of the form that sent the story: a repeated or concurrent POST of the same
+    # form (a double click) finds the first story instead of storing a second one.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     objects = StoryQuerySet.as_manager()
@@ -127,6 +146,7 @@ class Story(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=StoryStatus.values), name="community_story_status_valid"),
+            models.UniqueConstraint(fields=["submission_token"], name="community_story_submitted_once"),
         ]
         indexes = [
             # moderation queue, oldest first
@@ -145,6 +165,18 @@ class Story(models.Model):
         self.body_html = render(self.body)
         super().save(*args, **kwargs)
 
+    def clean(self):
+        # The author was told nobody else sees a withdrawn story: only they can send it again.
+        if self.pk and self.status == StoryStatus.APPROVED:
+            stored = Story.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == StoryStatus.WITHDRAWN:
+                raise ValidationError({"status": WITHDRAWN_NOT_APPROVED})
+
+    def version_token(self):
+        """A fingerprint of what a moderator is shown: the words, the author's choices and the
+        status. Moderation forms carry it and are refused once it no longer matches."""
+        return fingerprint(self.title, self.body, self.role, self.show_name, self.consent, self.status, self.author_id)
+
     @property
     def byline(self):
         if self.show_name and self.author and self.author.display_name:
@@ -160,7 +192,7 @@ class StoryReportQuerySet(models.QuerySet):
 class StoryReport(models.Model):
     story = models.ForeignKey(Story, models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=500)
+    reason = models.CharField(max_length=500, validators=[no_bidi_controls])
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     objects = StoryReportQuerySet.as_manager()

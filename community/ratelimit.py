@@ -97,6 +97,25 @@ def login_reset(email):
     reset(username=email.strip().lower())
 
 
+def password_check(request, user, password):
+    """user.check_password() for an account that cannot log in yet, which authenticate() turns
+    away before looking at the password: behind the same django-axes lock, and a wrong answer
+    counts as a failed log-in for the (account, address) pair, as authenticate() would count it."""
+    from axes.backends import AxesStandaloneBackend
+    from django.contrib.auth.signals import user_login_failed
+    from django.core.exceptions import PermissionDenied
+
+    credentials = {"username": user.email}
+    try:
+        AxesStandaloneBackend().authenticate(request, password=password, **credentials)  # raises if locked
+        correct = user.check_password(password)
+    except PermissionDenied:
+        correct = False
+    if not correct:
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return correct
+
+
 def _ip_key(request):
     attempts, window = settings.COMMUNITY_RATE_LIMITS["login_failure"]["ip"]
     digest = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from conditions import derived
+
 from . import tasks
-from .models import Membership, Story, StoryReport, User
+from .models import STORY_CHANGED, WITHDRAWN_NOT_APPROVED, Membership, Story, StoryReport, User
 
 
 def member_signup(*, email, password, display_name, next_url=""):
@@ -18,7 +20,9 @@ def member_signup(*, email, password, display_name, next_url=""):
 
     - a new address: an account that cannot log in until its owner follows the confirmation link;
     - an address whose sign-up is still unconfirmed: the newest sign-up replaces it (its link
-      is the only one that works), so whoever reads that inbox decides;
+      is the only one that works). Confirming takes that link and the password chosen with it
+      (forms.SignupConfirmForm), so a stranger who signs up with someone else's address cannot
+      have its owner activate an account whose password the stranger knows;
     - an address with an account: nothing changes, and its owner is told someone tried.
     The password is hashed in every case, so the answer takes as long either way."""
     email = User.objects.normalize_email(email).lower()
@@ -59,31 +63,49 @@ def password_reset_request(*, email):
     tasks.send_password_reset.enqueue(email=User.objects.normalize_email(email).lower())
 
 
-# A join, a leave, a story sent or edited is one transaction with the signal receivers its write
-# triggers (retiring cached pages): if anything fails halfway, nothing is written and the member
+# A join, a leave, a story sent or changed is one transaction with retiring the cached pages that
+# show it (conditions/derived.py): if anything fails halfway, nothing is written and the member
 # can simply try again (tests/test_atomic.py).
+def _refreshing(condition_id):
+    return derived.refreshing([condition_id], community=True)
+
+
 @transaction.atomic
 def membership_join(*, user, condition, role, is_public=False):
     """Joins `user` to the community, or updates their role and listing if they are a member already.
     Returns (membership, created). Safe under concurrent requests: the unique constraint keeps one row."""
-    return Membership.objects.update_or_create(
-        user=user, condition=condition, defaults={"role": role, "is_public": is_public}
-    )
+    with _refreshing(condition.pk):
+        return Membership.objects.update_or_create(
+            user=user, condition=condition, defaults={"role": role, "is_public": is_public}
+        )
 
 
 @transaction.atomic
 def membership_leave(*, user, condition):
     """Returns True if the member left, False if they were not a member."""
-    deleted, _ = Membership.objects.filter(user=user, condition=condition).delete()
+    with _refreshing(condition.pk):
+        deleted, _ = Membership.objects.filter(user=user, condition=condition).delete()
     return bool(deleted)
 
 
 @transaction.atomic
-def story_submit(*, author, condition, title, body, role, show_name):
-    """A new story waits for a moderator."""
-    return Story.objects.create(
-        author=author, condition=condition, title=title, body=body, role=role, show_name=show_name, consent=True
-    )
+def story_submit(*, author, condition, title, body, role, show_name, token=None):
+    """A new story waits for a moderator. `token` is the form's one-time token: sent again, also
+    by a concurrent request, it returns the story already stored (the unique constraint decides)."""
+    if token is not None:
+        first = Story.objects.filter(author=author, submission_token=token).first()
+        if first is not None:
+            return first
+    try:
+        with _refreshing(condition.pk), transaction.atomic():
+            return Story.objects.create(
+                author=author, condition=condition, title=title, body=body, role=role, show_name=show_name,
+                consent=True, submission_token=token,
+            )  # fmt: skip
+    except IntegrityError:
+        if token is None:
+            raise
+        return Story.objects.get(author=author, submission_token=token)
 
 
 @transaction.atomic
@@ -94,21 +116,44 @@ def story_update(*, story, title, body, role, show_name):
     story.rejection_reason = ""
     story.moderator_edited, story.moderator_note = False, ""
     story.moderated_by, story.moderated_at = None, None
-    story.save()
+    with _refreshing(story.condition_id):
+        story.save()
     return story
 
 
+@transaction.atomic
 def story_withdraw(*, story):
     story.status = Story.Status.WITHDRAWN
-    story.save(update_fields=["status", "updated_at"])
+    with _refreshing(story.condition_id):
+        story.save(update_fields=["status", "updated_at"])
     return story
 
 
-def story_approve(*, story, moderator):
+def story_lock_unchanged(*, story, seen):
+    """Locks the story's row until the transaction ends and raises ValidationError (code "stale")
+    unless it is still what the moderator was shown (`seen`, a version_token()). Returns the
+    stored story."""
+    stored = Story.objects.select_for_update().get(pk=story.pk)
+    if stored.version_token() != seen:
+        raise ValidationError(STORY_CHANGED, code="stale")
+    return stored
+
+
+@transaction.atomic
+def story_approve(*, story, moderator, seen=None):
+    """Publishes the story. Refused for a withdrawn story, whoever asks; with `seen` (the
+    version_token() the moderator was shown), refused too if the author changed it since."""
+    if seen is not None:
+        stored = story_lock_unchanged(story=story, seen=seen)
+    else:
+        stored = Story.objects.select_for_update().get(pk=story.pk)
+    if stored.status == Story.Status.WITHDRAWN:
+        raise ValidationError({"status": WITHDRAWN_NOT_APPROVED}, code="withdrawn")
     story.status = Story.Status.APPROVED
     story.rejection_reason = ""
     story.moderated_by, story.moderated_at = moderator, timezone.now()
-    story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])
+    with _refreshing(story.condition_id):
+        story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])
     return story
 
 
@@ -121,18 +166,24 @@ def story_reject(*, story, moderator, reason):
     story.status = Story.Status.REJECTED
     story.rejection_reason = reason
     story.moderated_by, story.moderated_at = moderator, timezone.now()
-    story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])
+    with _refreshing(story.condition_id):
+        story.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at", "updated_at"])
     story_reports_resolve(story=story)
     return story
 
 
-def story_moderator_edit(*, story, moderator, title, body, note=""):
+@transaction.atomic
+def story_moderator_edit(*, story, moderator, title, body, note="", seen=None):
     """A moderator removed identifying details (names, dates, places); the author is shown that it
-    happened and the note."""
+    happened and the note. With `seen`, refused if the author changed the story since the moderator
+    opened it, so a moderator's edit never silently undoes the author's newer one."""
+    if seen is not None:
+        story_lock_unchanged(story=story, seen=seen)
     story.title, story.body = title, body
     story.moderator_edited, story.moderator_note = True, note
     story.moderated_by, story.moderated_at = moderator, timezone.now()
-    story.save()
+    with _refreshing(story.condition_id):
+        story.save()
     return story
 
 
@@ -197,12 +248,14 @@ def member_export(*, user):
 def member_delete(*, user, keep_stories):
     """Deletes the account, its memberships and reports. With keep_stories the member's stories
     stay, with no author and no name; otherwise they are deleted too."""
-    # One save per story rather than update(): save and delete signals keep cached pages current,
-    # and a member has few stories.
-    for story in Story.objects.filter(author=user):
+    stories = Story.objects.filter(author=user)
+    shown_on = {
+        *stories.values_list("condition_id", flat=True),
+        *user.memberships.values_list("condition_id", flat=True),
+    }
+    with derived.refreshing(shown_on, community=True):
         if keep_stories:
-            story.author, story.show_name = None, False
-            story.save(update_fields=["author", "show_name", "updated_at"])
+            stories.update(author=None, show_name=False, updated_at=timezone.now())
         else:
-            story.delete()
-    user.delete()
+            stories.delete()
+        user.delete()

@@ -1,3 +1,4 @@
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from conditions.markdown import render as render_markdown
 from conditions.models import Condition
@@ -25,6 +26,7 @@ from .forms import (
     JoinForm,
     LoginForm,
     NewPasswordForm,
+    SignupConfirmForm,
     SignupForm,
     StoryForm,
     StoryReportForm,
@@ -33,6 +35,7 @@ from .models import Role, Story, User
 from .tasks import confirmation_tokens
 
 STORIES_PER_PAGE = 10
+SUBMITTED = "Thank you. Your story is waiting for a moderator; you can follow it on your account page."
 LISTED_MEMBERS_SHOWN = 50
 
 
@@ -87,7 +90,7 @@ def _render_community(request, condition, join_form=None, status=200):
     return render(request, "community/community_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def community_detail(request, slug):
     return _render_community(request, _condition(slug))
 
@@ -160,11 +163,17 @@ def _story_form_view(request, condition, story=None):
             form = StoryForm(instance=story, initial={"consent": story.consent}, condition=condition)
         else:
             membership = condition.memberships.filter(user=request.user).first()
-            form = StoryForm(initial={"role": membership.role if membership else None}, condition=condition)
+            initial = {"role": membership.role if membership else None, "token": uuid.uuid4()}
+            form = StoryForm(initial=initial, condition=condition)
         return _story_form_page(request, condition, form, story)
     form = StoryForm(request.POST, instance=story, condition=condition)
     if not form.is_valid():
         return _story_form_page(request, condition, form, story)
+    token = form.cleaned_data["token"]
+    if story is None and token and (first := request.user.stories.filter(submission_token=token).first()):
+        # The same form sent again: answer as the first time, without counting it against the limit.
+        messages.success(request, SUBMITTED)
+        return redirect(reverse("community:me") + f"#story-{first.pk}")
     if ratelimit.hit(request, "story"):
         form.add_error(None, ratelimit.MESSAGE)
         return _story_form_page(request, condition, form, story, status=429)
@@ -173,10 +182,8 @@ def _story_form_view(request, condition, story=None):
         services.story_update(story=story, **fields)
         messages.success(request, "Your changes are saved. The story waits for a moderator again before it is shown.")
     else:
-        story = services.story_submit(author=request.user, condition=condition, **fields)
-        messages.success(
-            request, "Thank you. Your story is waiting for a moderator; you can follow it on your account page."
-        )
+        story = services.story_submit(author=request.user, condition=condition, token=token, **fields)
+        messages.success(request, SUBMITTED)
     return redirect(reverse("community:me") + f"#story-{story.pk}")
 
 
@@ -273,20 +280,24 @@ def signup_sent(request):
 
 @never_cache
 def signup_confirm(request, uidb64, token):
-    """The link mailed at sign-up. Opening it shows a button (mail scanners that follow links
-    confirm nothing); pressing it activates the account and logs its owner in."""
+    """The link mailed at sign-up. Opening it shows a form (mail scanners that follow links
+    confirm nothing); the password chosen at sign-up activates the account and logs its owner in,
+    so following a link mailed after a stranger's sign-up cannot open an account they control."""
     try:
         user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode(), is_awaiting_confirmation=True)
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
     if user is None or not confirmation_tokens.check_token(user, token):
         return render(request, "registration/signup_confirm.html", {"valid": False}, status=400)
-    if request.method == "POST":
+    data = request.POST if request.method == "POST" else None  # an empty POST is a missing password
+    form = SignupConfirmForm(data, user=user, request=request)
+    if form.is_valid():
         services.member_confirm(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Your e-mail address is confirmed. Welcome, {user.display_name}.")
         return redirect(_safe_next(request) or "community:me")
-    return render(request, "registration/signup_confirm.html", {"valid": True, "next": _safe_next(request)})
+    context = {"valid": True, "form": form, "email": user.email, "next": _safe_next(request)}
+    return render(request, "registration/signup_confirm.html", context)
 
 
 class LoginView(auth_views.LoginView):
@@ -347,7 +358,7 @@ def me(request):
     return render(request, "community/me.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def me_export(request):
     response = JsonResponse(services.member_export(user=request.user), json_dumps_params={"indent": 2})

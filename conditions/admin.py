@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -19,9 +20,10 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import derived
 from .codes import format as code_format
 from .codes import views as code_views
-from .context_processors import DISCLAIMER_CACHE_KEY
+from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
 from .models import REVIEW_STATES, Code, Condition, ConditionCode, Origin, Reference, Review, SiteText, Status, Synonym
 from .services import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
 
@@ -35,6 +37,26 @@ class MarkdownTextField(forms.CharField):
 
     def to_python(self, value):
         return super().to_python(value).replace("\r\n", "\n")
+
+
+class RefreshesDerivedData:
+    """A change made through these admin pages (the form and its inlines, a delete, a bulk action)
+    refreshes the derived data of the pages it touched once, in the change's own transaction."""
+
+    def _refreshing(self, request, view, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        with transaction.atomic(using=router.db_for_write(self.model)), derived.refreshing():
+            return view(request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._refreshing(request, super().changeform_view, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._refreshing(request, super().delete_view, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._refreshing(request, super().changelist_view, *args, **kwargs)
 
 
 class ConditionAdminForm(forms.ModelForm):
@@ -123,7 +145,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Condition)
-class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = ConditionAdminForm
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget, "form_class": MarkdownTextField}}
     list_display = ["name", "acronym", "status", "review_state_badge", "last_reviewed_on", "next_review", "updated_at"]
@@ -281,11 +303,14 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         condition = self._get_or_404(request, object_id)
         if not self.has_sign_off_permission(request):
             raise PermissionDenied
-        form = SignOffForm(request.POST or None)
+        form = SignOffForm(request.POST or None, initial={"version": condition.content_version})
         if request.method == "POST" and form.is_valid():
             try:
                 review = review_sign_off(condition=condition, reviewer=request.user, **form.cleaned_data)
             except ValidationError as error:
+                if error.code == "stale":  # the page below is now the new version: sign that one
+                    form = SignOffForm({**request.POST.dict(), "version": condition.content_version})
+                    form.is_valid()
                 form.add_error(None, error)
             else:
                 self.message_user(
@@ -342,7 +367,9 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             if not can_restore:
                 raise PermissionDenied
             try:
-                condition_restore(condition=condition, version=version, user=request.user)
+                condition_restore(
+                    condition=condition, version=version, user=request.user, seen=request.POST.get("seen", "")
+                )
             except ValidationError as error:
                 self.message_user(request, f"Not restored: {'; '.join(error.messages)}", messages.ERROR)
             else:
@@ -357,6 +384,7 @@ class ConditionAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             "changes": field_diffs(version.prev_record, version),
             "restore_changes": field_diffs(condition, version, fields=["name", "acronym", *Condition.MEDICAL_FIELDS]),
             "can_restore": can_restore,
+            "seen": condition.version_token(),
         }
         return TemplateResponse(request, "admin/conditions/condition/history_diff.html", context)
 
@@ -368,6 +396,8 @@ class SignOffForm(forms.Form):
         help_text="Twelve months from today unless the evidence moves faster.",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    # The content version shown on the page: the sign-off is refused if the text changed since.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -435,7 +465,22 @@ class ReviewAdmin(admin.ModelAdmin):
 
 @admin.register(SiteText)
 class SiteTextAdmin(admin.ModelAdmin):
+    """One row per key, made with its default text the first time the list is opened: editors
+    change texts (roles.py) but never add or delete them, and a fresh site has no rows."""
+
     list_display = ["key", "updated_at"]
+    readonly_fields = ["key"]
+
+    def changelist_view(self, request, extra_context=None):
+        if self.has_change_permission(request):
+            SiteText.objects.get_or_create(key=SiteText.Key.MEDICAL_DISCLAIMER, defaults={"text": DEFAULT_DISCLAIMER})
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

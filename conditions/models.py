@@ -1,4 +1,6 @@
 import datetime
+import hashlib
+import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +15,12 @@ from .catalogue.names import lower_first
 from .codes import format as code_format
 from .codes.lookup import CodeQuerySet
 from .markdown import MAX_LENGTH, TOO_LONG, render
+from .validators import no_bidi_controls
+
+
+def fingerprint(*values):
+    """A short digest of the values a person was shown, for optimistic concurrency checks."""
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:32]
 
 
 class Status(models.TextChoices):
@@ -191,9 +199,9 @@ class Condition(models.Model):
         ("coding_notes", "Coding notes"),
     ]
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[no_bidi_controls])
     slug = models.SlugField(max_length=200, unique=True)
-    acronym = models.CharField(max_length=30, blank=True)
+    acronym = models.CharField(max_length=30, blank=True, validators=[no_bidi_controls])
     summary = MarkdownxField(help_text="The short answer: two or three plain sentences a patient understands.")
     clinical_significance = MarkdownxField(blank=True, help_text="What the diagnosis means and why it matters.")
     symptoms = MarkdownxField(blank=True)
@@ -259,6 +267,11 @@ class Condition(models.Model):
     def _next_version(self, stored):
         changed = any(stored[f] != getattr(self, f) for f in self.MEDICAL_FIELDS)
         return stored["content_version"] + 1 if changed else stored["content_version"]
+
+    def version_token(self):
+        """A fingerprint of the words an editor sees (name, acronym, medical text). A form that
+        acts on what it showed, such as a restore, carries it, and is refused once it no longer matches."""
+        return fingerprint(self.name, self.acronym, *(getattr(self, f) for f in self.MEDICAL_FIELDS))
 
     def clean(self):
         """The editorial workflow, for the admin, imports and the shell alike.
@@ -360,7 +373,7 @@ class Condition(models.Model):
 
 class Synonym(models.Model):
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="synonyms")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[no_bidi_controls])
     history = HistoricalRecords()
 
     class Meta:
@@ -374,10 +387,15 @@ class Synonym(models.Model):
 
 
 class ConditionCode(models.Model):
+    """One code on a condition page: one of the condition's own codes, or a coding instruction
+    naming another condition that is coded together with it."""
+
     class Role(models.TextChoices):
-        PRIMARY = "primary", "Primary"
-        ALTERNATIVE = "alternative", "Alternative"
-        ASSOCIATED = "associated", "Code also"
+        PRIMARY = code_format.PRIMARY, "Primary"
+        ALTERNATIVE = code_format.ALTERNATIVE, "Alternative"
+        CODE_FIRST = code_format.CODE_FIRST, "Code first"
+        USE_ADDITIONAL = code_format.USE_ADDITIONAL, "Use additional code"
+        CODE_ALSO = code_format.CODE_ALSO, "Code also"
 
     class Fit(models.TextChoices):
         EXACT = "exact", "Exact"
@@ -386,12 +404,31 @@ class ConditionCode(models.Model):
 
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="codes")
     system = models.CharField(max_length=12, choices=code_format.CHOICES)
-    value = models.CharField("code", max_length=20, help_text="Typed in any form: g7081 becomes G70.81.")
+    value = models.CharField(
+        "code", max_length=20,
+        help_text="Typed in any form: g7081 becomes G70.81. A code-first, use-additional-code or code-also "
+        "entry may name the range its official note names, such as C00-D49.",
+    )  # fmt: skip
     code = models.ForeignKey(Code, models.PROTECT, null=True, blank=True, editable=False, related_name="uses")
-    role = models.CharField(max_length=12, choices=Role, default=Role.PRIMARY)
-    fit = models.CharField(max_length=10, choices=Fit, default=Fit.EXACT)
+    role = models.CharField(
+        max_length=20, choices=Role, default=Role.PRIMARY,
+        help_text="Primary and alternative: this condition's own codes. Code first: another condition, "
+        "listed before this one's code. Use additional code: another code, listed after it. Code also: "
+        "another condition coded as well, in the order the encounter calls for.",
+    )  # fmt: skip
+    fit = models.CharField(
+        max_length=10, choices=Fit, default=Fit.EXACT, blank=True,
+        help_text="How an own code's official title fits this condition. Exact: it names the condition as a "
+        "whole (its unspecified code included). Narrower: it names one form only (a type, a stage such as "
+        "'with exacerbation', or the condition in one setting), so other codes name the rest. Broader: it "
+        "covers other conditions too. Left empty for code-first, use-additional-code and code-also entries, "
+        "which name another condition.",
+    )  # fmt: skip
     note = models.CharField(
-        max_length=500, blank=True, help_text="When to use it, e.g. 'code first the underlying neoplasm'."
+        max_length=500,
+        blank=True,
+        validators=[no_bidi_controls],
+        help_text="When to use it, e.g. 'code first the underlying neoplasm'.",
     )
     history = HistoricalRecords()
 
@@ -399,17 +436,52 @@ class ConditionCode(models.Model):
         ordering = ["system", "role", "value"]
         constraints = [
             models.UniqueConstraint(fields=["condition", "system", "value"], name="conditions_conditioncode_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=code_format.OWN_ROLES, fit__in=["exact", "broader", "narrower"])
+                | Q(role__in=code_format.INSTRUCTION_ROLES, fit=""),
+                name="conditions_conditioncode_fit_own_codes_only",
+            ),
         ]
 
     def __str__(self):
         return f"{code_format.label(self.system)} {self.value}"
 
+    @property
+    def is_own(self):
+        """One of the condition's own codes (primary, alternative), not an instruction."""
+        return self.role in code_format.OWN_ROLES
+
+    @property
+    def is_range(self):
+        return self.system == code_format.ICD10CM and code_format.is_range(self.value)
+
+    @property
+    def role_meaning(self):
+        return code_format.ROLE_MEANINGS.get(self.role, "")
+
     def clean(self):
-        """Normalises the value (g7081 → G70.81) and links it to the official release; queries."""
+        """Normalises the value (g7081 → G70.81) and links it to the official release; checks that
+        fit is given for the condition's own codes only. Queries."""
+        if self.role in code_format.OWN_ROLES and not self.fit:
+            raise ValidationError({"fit": "Say how this code fits the condition: exact, broader or narrower."})
+        if self.role in code_format.INSTRUCTION_ROLES and self.fit:
+            raise ValidationError(
+                {"fit": f"Fit describes the condition's own codes; a {self.get_role_display().lower()} entry "
+                 "names another condition, so leave fit empty."}
+            )  # fmt: skip
         if not self.value or self.system not in code_format.LABELS:
             return  # clean_fields() reports the missing value or the unknown system
         self.code = None
         try:
+            if self.system == code_format.ICD10CM and "-" in self.value.strip().strip("-"):
+                if self.role in code_format.OWN_ROLES:
+                    raise ValueError(
+                        f"{self.value.strip()} is a range of codes; a condition's own code is one code. "
+                        "A range belongs in a code-first, use-additional-code or code-also entry."
+                    )
+                self.value = code_format.normalise_range(self.value)
+                self.code = Code.objects.official_range(self.value)
+                return
             self.value = code_format.normalise(self.system, self.value)
             if self.system in code_format.OFFICIAL:
                 condition = getattr(self, "condition", None)  # None on a new page's first save
@@ -460,8 +532,8 @@ class Review(models.Model):
 
 class Reference(models.Model):
     condition = models.ForeignKey(Condition, models.CASCADE, related_name="references")
-    title = models.CharField(max_length=400)
-    publisher = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=400, validators=[no_bidi_controls])
+    publisher = models.CharField(max_length=200, blank=True, validators=[no_bidi_controls])
     url = models.URLField(max_length=500, blank=True)
     published = models.CharField(max_length=40, blank=True, help_text="Year or date as the source gives it.")
     order = models.PositiveSmallIntegerField(default=0)

@@ -4,15 +4,20 @@ Everything on a condition page except the community box changes only when an edi
 reviewer or a loader changes something, so its HTML (head, article, related conditions) is
 rendered at the first view after a change and kept in Condition.page_parts: a reader's
 request then costs three small queries. Any change empties the parts and bumps page_serial
-(invalidate()), and a render stores its result only if no change came in while it ran."""
+(invalidate(), called by derived.refresh()), and a render stores its result only if no change
+came in while it ran. Stored parts carry parts_version(); a release that changes the part
+templates or PARTS_VERSION has every page rendered again at its next view."""
+
+import functools
+import hashlib
 
 from django.conf import settings
 from django.db.models import F, QuerySet, prefetch_related_objects
-from django.template.loader import render_to_string
-from django.utils.html import strip_tags
+from django.template.loader import get_template, render_to_string
 
 from .codes import format as code_format
 from .models import Condition, ConditionCode, page_prefetches
+from .templatetags.conditions_extras import html_text
 
 PARTS = {
     "head": "conditions/parts/head.html",  # canonical link, Open Graph, JSON-LD
@@ -20,6 +25,10 @@ PARTS = {
     "main": "conditions/parts/main.html",  # codes, sections, signs, sources
     "related": "conditions/parts/related.html",
 }
+# Raise it when a change to this module changes what the parts contain: stored parts made by an
+# older release are then rendered again at their next view. A change to a part template needs
+# no raise: the templates' text is part of the version too.
+PARTS_VERSION = 2
 _SYSTEM_ORDER = {system: i for i, (system, _) in enumerate(code_format.CHOICES)}
 _ROLE_ORDER = {role: i for i, role in enumerate(ConditionCode.Role.values)}
 
@@ -30,16 +39,31 @@ def invalidate(condition_ids):
     Condition.objects.filter(pk__in=ids).update(page_parts={}, page_serial=F("page_serial") + 1)
 
 
+def parts_version():
+    """What made the stored parts: PARTS_VERSION, the part templates' text and the site's address."""
+    return hashlib.sha256(f"{PARTS_VERSION}:{_templates_digest()}:{settings.SITE_URL}".encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _templates_digest():
+    """The part templates' text, hashed once per process (templates change only with a release)."""
+    digest = hashlib.sha256()
+    for template in PARTS.values():
+        with open(get_template(template).origin.name, "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()
+
+
 def parts_for(condition):
-    """The stored parts of a condition page, rendering and storing them first when missing.
-    Queries only when rendering: the page_prefetches() and one update."""
-    if condition.page_parts.get("site_url") == settings.SITE_URL:
+    """The stored parts of a condition page, rendering and storing them first when missing or made
+    by another release. Queries only when rendering: the page_prefetches() and one update."""
+    if condition.page_parts.get("version") == parts_version():
         return condition.page_parts
     prefetch_related_objects([condition], *page_prefetches())
     context = page_context(condition)
     parts = {name: render_to_string(template, context) for name, template in PARTS.items()}
-    parts["description"] = strip_tags(condition.rendered.get("summary", "")).strip()
-    parts["site_url"] = settings.SITE_URL
+    parts["description"] = html_text(condition.rendered.get("summary", ""))  # escaped once, by the template
+    parts["version"] = parts_version()
     # Stored only if no change came in while rendering: a change bumps page_serial.
     Condition.objects.filter(pk=condition.pk, page_serial=condition.page_serial).update(page_parts=parts)
     return parts
@@ -55,6 +79,8 @@ def page_context(condition):
         "review": review,
         "review_is_current": condition.is_review_current(review),
         "codes": codes,
+        "own_codes": [c for c in codes if c.is_own],
+        "coded_with": [c for c in codes if not c.is_own],
         "fit_notes": code_format.fit_notes(codes),
         "references": condition.references.all(),
         "related": condition.related.all(),
@@ -73,8 +99,11 @@ def _structured_data(condition, codes, review):
         "name": condition.name,
         "alternateName": [s.name for s in condition.synonyms.all()]
         + ([condition.acronym] if condition.acronym else []),
+        # The condition's own codes only: a code-first or code-also entry names another condition.
         "code": [
-            {"@type": "MedicalCode", "codeValue": c.value, "codingSystem": code_format.label(c.system)} for c in codes
+            {"@type": "MedicalCode", "codeValue": c.value, "codingSystem": code_format.label(c.system)}
+            for c in codes
+            if c.is_own
         ],
     }
     data = {

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from .codes import format as code_format
 
@@ -60,9 +60,9 @@ def refresh(condition_ids=None):
     synonyms, codes, symptoms = {}, {}, {}
     for condition_id, name in Synonym.objects.filter(condition_id__in=ids).values_list("condition_id", "name"):
         synonyms.setdefault(condition_id, []).append(name)
-    for condition_id, system, value in ConditionCode.objects.filter(condition_id__in=ids).values_list(
-        "condition_id", "system", "value"
-    ):
+    # Own codes only: a code-first or code-also entry names another condition (reads.coded_with).
+    own = ConditionCode.objects.filter(condition_id__in=ids, role__in=code_format.OWN_ROLES)
+    for condition_id, system, value in own.values_list("condition_id", "system", "value"):
         codes.setdefault(condition_id, []).append((system, value))
     for condition_id, name in (
         ConditionSymptom.objects.filter(condition_id__in=ids)
@@ -88,7 +88,8 @@ def refresh(condition_ids=None):
         ],
         batch_size=1000,
     )
-    cache.set(VOCABULARY_VERSION_KEY, time.time_ns(), None)
+    # After the commit, or a reader could build the typo vocabulary from the old rows under the new number.
+    transaction.on_commit(lambda: cache.set(VOCABULARY_VERSION_KEY, time.time_ns(), None), robust=True)
 
 
 # --- searching -----------------------------------------------------------------------------

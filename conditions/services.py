@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import derived
 from .models import Condition, Origin, Review, Status
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)  # next review due 12 months after sign-off
@@ -16,11 +17,13 @@ RESTORED_FIELDS = ["name", "acronym", *Condition.MEDICAL_FIELDS]
 
 
 def _save(condition, *, user, reason):
-    """Validates and saves, recording who made this version and why in its history."""
+    """Validates and saves, recording who made this version and why in its history, and refreshes
+    what is derived from the page (search, stored parts, last review date, cached pages)."""
     condition.full_clean()
     condition._history_user = user
     condition._change_reason = reason
-    condition.save()
+    with derived.refreshing([condition.pk]):
+        condition.save()
 
 
 @transaction.atomic
@@ -34,17 +37,26 @@ def condition_submit_for_review(*, condition, editor):
 
 
 @transaction.atomic
-def review_sign_off(*, condition, reviewer, reviewed_on=None, next_review_on=None, notes=""):
+def review_sign_off(*, condition, reviewer, reviewed_on=None, next_review_on=None, notes="", version=None):
     """A medical reviewer signs off the page as it stands now (its current content version).
 
-    A page in review is published by the sign-off; a demo or catalogue page becomes editorial,
-    because from now on our reviewer vouches for it. A draft must be submitted for review first."""
+    `version` is the content version the reviewer read (the sign-off form carries it): if an editor
+    has changed the medical text since, nothing is recorded, so a review never vouches for words
+    its reviewer did not see. A page in review is published by the sign-off; a demo or catalogue
+    page becomes editorial, because from now on our reviewer vouches for it. A draft must be
+    submitted for review first."""
     if not reviewer.has_perm(SIGN_OFF_PERMISSION):
         raise PermissionDenied("Only a medical reviewer can sign off a page.")
     # Signs what is stored, never unsaved edits on the caller's instance; the row lock stops an
     # editor's save from slipping in between reading the version and publishing it.
     Condition.objects.select_for_update().get(pk=condition.pk)
     condition.refresh_from_db()
+    if version is not None and version != condition.content_version:
+        raise ValidationError(
+            f"This page changed after you opened it: you read version {version}, it is now version "
+            f"{condition.content_version}. Nothing was signed off; read the new version below first.",
+            code="stale",
+        )
     if condition.status == Status.DRAFT:
         raise ValidationError("This page is a draft: an editor submits it for review before it can be signed off.")
     reviewed_on = reviewed_on or timezone.localdate()
@@ -62,24 +74,35 @@ def review_sign_off(*, condition, reviewer, reviewed_on=None, next_review_on=Non
     if next_review_on <= reviewed_on:
         raise ValidationError({"next_review_on": "The next review must come after this one."})
     review.full_clean()
-    review.save()
     published = condition.status == Status.IN_REVIEW
     condition.status = Status.PUBLISHED
     condition.origin = Origin.EDITORIAL
-    condition.last_reviewed_on = reviewed_on
     reason = f"Signed off version {condition.content_version}" + (" and published" if published else "")
-    _save(condition, user=reviewer, reason=reason)
+    with derived.refreshing([condition.pk]):  # once for the review and the page (its last review date)
+        review.save()
+        _save(condition, user=reviewer, reason=reason)
+    condition.refresh_from_db(fields=["last_reviewed_on"])
     return review
 
 
 @transaction.atomic
-def condition_restore(*, condition, version, user):
+def condition_restore(*, condition, version, user, seen=None):
     """Brings back the words of an earlier version (a history record) as a new version.
 
-    Status, origin and reviews stay as they are: restored medical text on a published page is
-    "changed since review" like any other edit, until a reviewer signs it off."""
+    `seen` is the page's version_token() when the editor was shown what the restore changes: if
+    someone has edited the page since, nothing is restored, so a restore never silently undoes an
+    edit its editor did not see. Status, origin and reviews stay as they are: restored medical text
+    on a published page is "changed since review" like any other edit, until a reviewer signs it off."""
     if version.id != condition.pk:
         raise ValidationError("That version belongs to another page.")
+    Condition.objects.select_for_update().get(pk=condition.pk)
+    condition.refresh_from_db()
+    if seen is not None and seen != condition.version_token():
+        raise ValidationError(
+            "The page changed after you opened this version: someone edited it since. Nothing was restored; "
+            "check the changes below again.",
+            code="stale",
+        )
     for field in RESTORED_FIELDS:
         setattr(condition, field, getattr(version, field))
     when = timezone.localtime(version.history_date).strftime("%d %b %Y %H:%M")

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
+from . import derived
 from .models import Condition, ConditionCode, Reference, Review, Status, Synonym
 
 FORMAT = "diseasemaps-conditions"
@@ -87,7 +88,7 @@ def import_document(document, *, dry_run=False):
         raise Problems([("the file", 'has no "conditions" list')])
     created, unchanged = [], []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), derived.refreshing():  # once for every page, not per saved row
             saved = {}
             for i, record in enumerate(records):
                 label = f"conditions[{i}] ({record.get('slug', '?') if isinstance(record, dict) else '?'})"

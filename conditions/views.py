@@ -9,21 +9,22 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_tasks_db.models import DBTaskResult
+
+from diseasemaps.pagecache import cache_for_readers
 
 from . import pages
 from . import search as condition_search
 from .codes import reads
 from .models import Code, Condition, Origin, Status, Symptom
-from .pagecache import cache_for_readers
 
 LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers()
 def home(request):
     # Cards show the stored summary HTML as plain words: no Markdown is rendered per request.
     cards = Condition.objects.only("name", "slug", "acronym", "last_reviewed_on", "updated_at", "origin").annotate(
@@ -46,8 +47,8 @@ def home(request):
     return render(request, "conditions/home.html", context)
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers("letter", "page")
 def condition_list(request):
     letter = request.GET.get("letter", "").upper()
     conditions = Condition.objects.published().only("name", "slug", "acronym")
@@ -65,8 +66,8 @@ def condition_list(request):
     )
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers()
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
@@ -78,13 +79,14 @@ def condition_detail(request, slug):
     return render(request, "conditions/condition_detail.html", context)
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    results, code_hits, title_codes = [], [], []
+    results, code_hits, title_codes, coded_with = [], [], [], []
     if query:
         code_hits = reads.codes_for_query(query)
+        coded_with = reads.coded_with(code_hits)
         hits = _code_carriers(code_hits) + condition_search.search(query)
         conditions = (
             Condition.objects.published()
@@ -102,7 +104,13 @@ def search(request):
             title_codes = list(
                 Code.objects.filter(pk__in=condition_search.search_codes(query)).order_by("-system", "code")
             )
-    context = {"query": query, "results": results, "code_hits": code_hits, "title_codes": title_codes}
+    context = {
+        "query": query,
+        "results": results,
+        "code_hits": code_hits,
+        "title_codes": title_codes,
+        "coded_with": coded_with,
+    }
     return render(request, "conditions/search.html", context)
 
 
@@ -116,7 +124,7 @@ def _code_carriers(codes):
     ]
 
 
-@require_GET
+@require_safe
 def suggest(request):
     """Autocomplete for the search box (JSON); the search page itself needs no JavaScript."""
     query = request.GET.get("q", "").strip()[:100]
@@ -133,8 +141,8 @@ def suggest(request):
 SYMPTOM_PAGE_SIZE = 50
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers("page")
 def symptom_detail(request, slug):
     symptom = get_object_or_404(Symptom, slug=slug)
     links = (
@@ -147,14 +155,14 @@ def symptom_detail(request, slug):
     return render(request, "conditions/symptom_detail.html", {"symptom": symptom, "page": page})
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """For a load balancer: 200 when the database answers, 503 when it does not. Also the task
     queue's backlog (mail waiting for a worker; a growing number means no worker is running)

@@ -1,7 +1,9 @@
+import ipaddress
 import logging
 import time
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 request_logger = logging.getLogger("diseasemaps.requests")
 
@@ -32,6 +34,43 @@ def request_log(get_response):
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
+        return response
+
+    return middleware
+
+
+def trusted_proxy_headers(get_response):
+    """X-Forwarded-Proto says the request came over HTTPS; only our load balancer may say so.
+    From any other peer the header is dropped, so SECURE_PROXY_SSL_HEADER never trusts it
+    (gunicorn's FORWARDED_ALLOW_IPS: addresses or networks, or "*" for any)."""
+    allowed = [value.strip() for value in settings.FORWARDED_ALLOW_IPS if value.strip()]
+    trust_all = "*" in allowed
+    networks = [ipaddress.ip_network(value, strict=False) for value in allowed if value != "*"]
+
+    def trusted(address):
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:  # e.g. a unix socket peer
+            return False
+        return any(ip in network for network in networks)
+
+    def middleware(request):
+        if not trust_all and "HTTP_X_FORWARDED_PROTO" in request.META and not trusted(request.META.get("REMOTE_ADDR")):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return get_response(request)
+
+    return middleware
+
+
+def private_for_members(get_response):
+    """A page made for a logged-in member (their account, their forms) is kept by no shared cache
+    and by no browser once they leave it. Anonymous requests are not asked for their session, so
+    pages for readers stay cacheable."""
+
+    def middleware(request):
+        response = get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
     return middleware

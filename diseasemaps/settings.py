@@ -28,6 +28,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "diseasemaps.apps.SiteConfig",  # the site's own system checks
     "conditions.admin_apps.EditorialAdminConfig",  # django.contrib.admin with the editorial dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,13 +49,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "diseasemaps.middleware.request_log",
+    "diseasemaps.middleware.trusted_proxy_headers",  # before SecurityMiddleware reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "conditions.pagecache.ReaderCacheMiddleware",  # before sessions: cached pages need no query
+    "diseasemaps.pagecache.ReaderCacheMiddleware",  # before sessions: cached pages need no query
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "diseasemaps.middleware.private_for_members",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -87,19 +90,38 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes write one file: readers never wait for a writer (WAL), every transaction
+    # takes the write lock when it starts (IMMEDIATE, so none has to give up half-way with
+    # "database is locked"), and a writer waits up to 20 s for the lock instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One process: a local-memory cache. Several processes (gunicorn workers, instances behind a load
-# balancer) must share one, or cached pages, sessions and rate limits disagree: set CACHE_URL.
+# Every process (gunicorn workers, instances behind a load balancer) must see one cache, or cached
+# pages, sessions and rate limits disagree. By default it is a table in the database, shared by
+# every process on the machine with no other service; CACHE_URL=redis://… for several machines;
+# locmem:// (one process only: check --deploy refuses it with several workers) for a quick test.
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-elif CACHE_URL:
-    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
-else:
+elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Whole pages for anonymous readers (conditions/pagecache.py); off only to measure without it.
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL or locmem://, not {CACHE_URL!r}")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "diseasemaps.cache.DatabaseCache",  # created by migrate (and createcachetable)
+            "LOCATION": "diseasemaps_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},  # a cached copy of every page of the catalogue, and more
+        }
+    }
+# Whole pages for anonymous readers (diseasemaps/pagecache.py); off only to measure without it.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 AUTH_USER_MODEL = "community.User"
@@ -160,8 +182,10 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
-# The load balancer terminates TLS and says so in this header.
+# The load balancer terminates TLS and says so in this header, which is honoured only from the
+# addresses gunicorn also trusts (diseasemaps.middleware.trusted_proxy_headers).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

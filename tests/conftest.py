@@ -1,9 +1,11 @@
+import contextlib
 import datetime
 import itertools
 import os
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from community.models import Membership, Story, User
 from conditions import roles
@@ -12,19 +14,40 @@ from conditions.services import review_sign_off
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests last: they are the slowest, and the rest fail faster without them.
+    """Browser tests last: they are the slowest, and the rest fail faster without them. Under
+    pytest-xdist (`./dev test` runs two workers) they come first instead, so that one worker starts
+    on them while the other runs the rest (see pytest_xdist_make_scheduler).
     Tests marked `postgres` are skipped on SQLite (CI deselects them there: see .ci/run)."""
-    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+    parallel = "PYTEST_XDIST_WORKER" in os.environ
+    items.sort(key=lambda item: ("tests/browser/" in item.nodeid) != parallel)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         for item in items:
             if item.get_closest_marker("postgres"):
                 item.add_marker(pytest.mark.skip(reason="needs a PostgreSQL DATABASE_URL"))
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist, a test module is one unit of work, so its module-scoped fixtures (the
+    catalogue, the demo site, the backup databases, the scale-out cluster) are built once, on one
+    worker; all browser tests are one unit, as they share one server and its database.
+    (`--dist loadgroup` cannot do this: with pytest 9, xdist 3.8 ignores `xdist_group` marks.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return "tests/browser/" if nodeid.startswith("tests/browser/") else nodeid.split("::", 1)[0]
+
+    return ByModule(config, log)
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+
+
 _skipped = []
 
 
 def pytest_runtest_logreport(report):
+    """Under pytest-xdist this also runs in the controlling process, for every worker's reports."""
     if report.skipped:
         _skipped.append(report.nodeid)
 
@@ -44,6 +67,40 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_codesets", verbosity=0)
 
 
+@contextlib.contextmanager
+def shared_rows(django_db_blocker):
+    """Rows made once for a module's tests, inside an outer transaction that is rolled back after the
+    module: each test's own transaction nests inside it (a savepoint), so a test that changes them
+    leaves them as they were for the next, and no other module ever sees them. For module-scoped
+    fixtures; the module's tests must use `db`, not `transactional_db` (whose flush would commit)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def _demo_rows(django_db_setup, django_db_blocker):
+    from django.test.utils import override_settings
+
+    with shared_rows(django_db_blocker):
+        # load_demo refuses production; accounts hashed as the tests' settings check them
+        with django_db_blocker.unblock(), override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+            call_command("load_demo", verbosity=0)
+        yield
+
+
+@pytest.fixture
+def demo(_demo_rows, db):
+    """The README's demo site (`load_demo`: pages, accounts, the LEMS community), loaded once per
+    module that asks for it; what a test changes is rolled back before the next test."""
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
@@ -52,11 +109,14 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    # One process: its own memory cache, emptied for each test. The default database cache, shared by
+    # several processes, is tested with real gunicorn workers (tests/test_multiprocess.py).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(_test_settings):
     from django.core.cache import cache
 
     cache.clear()
@@ -103,15 +163,6 @@ def make_user(db):
 
 
 @pytest.fixture
-def reviewer(make_user):
-    from django.contrib.auth.models import Permission
-
-    user = make_user(display_name="Dr Ada Reviewer", credentials="MD, neurologist", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="sign_off_condition"))  # what signing off needs
-    return user
-
-
-@pytest.fixture
 def make_review(db):
     def make(condition, reviewer, **fields):
         return review_sign_off(
@@ -140,6 +191,9 @@ def make_story(make_user):
     return make
 
 
+# --- personas: one per staff role, each given exactly its role's group (conditions/roles.py) ---
+
+
 @pytest.fixture
 def staff(make_user):
     """make_user with an editorial role: staff(roles.EDITOR)."""
@@ -161,13 +215,13 @@ def editor(staff):
 
 
 @pytest.fixture
-def medical_reviewer(staff):
-    return staff(roles.REVIEWER, display_name="Dr Rui Reviewer", credentials="MD, neurology")
+def reviewer(staff):
+    return staff(roles.REVIEWER, display_name="Dr Ada Reviewer", credentials="MD, neurologist")
 
 
 @pytest.fixture
 def moderator(staff):
-    return staff(roles.MODERATOR, display_name="Mo Moderator")
+    return staff(roles.MODERATOR, email="mo@example.org", display_name="Mo Derator")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -125,7 +126,9 @@ def _summary():
     published = Condition.objects.published().order_by("slug")
     pages = {c.slug: client.get(c.get_absolute_url()).status_code for c in published}
     community = client.get("/conditions/lambert-eaton-myasthenic-syndrome/community/").content.decode()
-    member = client.login(email="member01@diseasemaps.example", password="member-demo-2026")
+    member = client.login(
+        request=HttpRequest(), email="member01@diseasemaps.example", password="member-demo-2026"
+    )  # axes needs the request
     return {
         "members": rows(User.objects, "email", "display_name", "is_staff", "is_active", "password", "groups__name"),
         "memberships": rows(Membership.objects, "user__email", "condition__slug", "role", "is_public", "joined_at"),

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 
 from community.models import Story, User
 from conditions.models import Condition, Symptom
@@ -61,13 +60,6 @@ def test_check_deploy_flags_the_development_key():
 
 
 # --- the pages ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True  # load_demo refuses production
-    call_command("load_demo", verbosity=0)
-    settings.DEBUG = False
 
 
 @pytest.fixture

@@ -15,8 +15,10 @@ from ..models import Code, Condition, ConditionCode, Origin, Reference, Status, 
 from . import hpo
 from .importer import attach_signs, catalogue_summary
 
-P, A, X = ConditionCode.Role.PRIMARY, ConditionCode.Role.ALTERNATIVE, ConditionCode.Role.ASSOCIATED
+P, A, FIRST = ConditionCode.Role.PRIMARY, ConditionCode.Role.ALTERNATIVE, ConditionCode.Role.CODE_FIRST
 EXACT, BROADER, NARROWER = ConditionCode.Fit.EXACT, ConditionCode.Fit.BROADER, ConditionCode.Fit.NARROWER
+# Fit follows the rule in ConditionCode.fit's help text: exact when the title names the condition as a
+# whole, narrower when it names one form (with or without exacerbation, in neoplastic disease ...).
 I10, I9 = code_format.ICD10CM, code_format.ICD9CM
 
 LEMS = {
@@ -26,15 +28,16 @@ LEMS = {
     "orpha": "43393",
     "synonyms": ["Lambert-Eaton syndrome", "Eaton-Lambert syndrome", "Myasthenic syndrome of Lambert-Eaton"],
     "codes": [
-        (I10, "G70.80", P, EXACT, "When the page does not record an associated disease."),
+        (I10, "G70.80", P, EXACT, "When the medical record does not document an associated disease."),
         (I10, "G70.81", A, NARROWER, "LEMS with another underlying disease: code first the underlying disease."),
         (I10, "G73.1", A, NARROWER, "Paraneoplastic LEMS: code first the underlying neoplasm (C00-D49)."),
         (
             I10,
-            "C34.90",
-            X,
-            BROADER,
-            "Code also the underlying cancer when LEMS is paraneoplastic, by its site: most often small-cell lung cancer (C34.-).",
+            "C00-D49",
+            FIRST,
+            "",
+            "With G73.1: the underlying neoplasm, coded by its site and, where the codes distinguish them, its "
+            "side; most often small-cell lung cancer, in C34.- (malignant neoplasm of bronchus and lung).",
         ),
         (I9, "358.30", P, EXACT, "Legacy code; crosswalks to G70.80."),
         (I9, "358.39", A, NARROWER, "Legacy code; crosswalks to G70.81."),
@@ -97,23 +100,23 @@ LEMS = {
 # The other demo pages: name, slug, acronym, ORPHA, OMIM, codes, related slugs.
 OTHERS = [
     ("Myasthenia gravis", "myasthenia-gravis", "MG", "589", "254200", [
-        (I10, "G70.00", P, EXACT, "Without (acute) exacerbation."),
-        (I10, "G70.01", A, EXACT, "With (acute) exacerbation."),
-        (I9, "358.00", P, EXACT, "Legacy code, without (acute) exacerbation."),
-        (I9, "358.01", A, EXACT, "Legacy code, with (acute) exacerbation."),
+        (I10, "G70.00", P, NARROWER, "Without (acute) exacerbation."),
+        (I10, "G70.01", A, NARROWER, "With (acute) exacerbation."),
+        (I9, "358.00", P, NARROWER, "Legacy code, without (acute) exacerbation."),
+        (I9, "358.01", A, NARROWER, "Legacy code, with (acute) exacerbation."),
     ], ["lambert-eaton-myasthenic-syndrome"]),
     ("Huntington disease", "huntington-disease", "HD", "399", "143100", [
         (I10, "G10", P, EXACT, ""),
         (I9, "333.4", P, EXACT, "Legacy code."),
     ], []),
     ("Marfan syndrome", "marfan-syndrome", "", "558", "154700", [
-        (I10, "Q87.40", P, EXACT, "Unspecified; Q87.41- and Q87.42- code cardiovascular and ocular manifestations."),
+        (I10, "Q87.40", P, EXACT, "Unspecified; Q87.41- (cardiovascular), Q87.42 (ocular) and Q87.43 (skeletal) code the manifestations."),
         (I9, "759.82", P, EXACT, "Legacy code."),
     ], []),
     ("Cystic fibrosis", "cystic-fibrosis", "CF", "586", "219700", [
         (I10, "E84.9", P, EXACT, "Unspecified; E84.0–E84.8 code the manifestations."),
         (I10, "E84.0", A, NARROWER, "With pulmonary manifestations."),
-        (I9, "277.00", P, EXACT, "Legacy code, without mention of meconium ileus."),
+        (I9, "277.00", P, NARROWER, "Legacy code, without mention of meconium ileus."),
     ], []),
     ("Wilson disease", "wilson-disease", "", "905", "277900", [
         (I10, "E83.01", P, EXACT, ""),

@@ -14,7 +14,7 @@ and to demo pages, in bulk and idempotently.
 import collections
 from dataclasses import dataclass, field
 
-from .. import pages
+from .. import derived
 from ..codes import format as code_format
 from ..models import Code, Condition, ConditionCode, ConditionFact, Origin, Synonym
 from . import opendata
@@ -75,7 +75,7 @@ def enrich(targets):
     result.synonyms_added = len(new_synonyms)
 
     changed |= map_icd10cm(conditions, targets, names, result.codes)
-    pages.invalidate(changed)
+    derived.refresh(changed)  # search entries (other names, codes), stored page parts, cached pages
     result.pages_changed = len(changed)
     return result
 

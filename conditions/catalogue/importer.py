@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from .. import pagecache, pages
+from .. import derived
 from ..codes import format as code_format
 from ..markdown import render
 from ..models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
@@ -129,7 +129,6 @@ def import_catalogue(*, limit=None, only=None, dry_run=False):
 
     Condition.objects.bulk_create([c for _, c in to_create], batch_size=500)
     Condition.objects.bulk_update(to_update, ["name", "summary", "rendered"], batch_size=500)
-    pages.invalidate(c.pk for c in to_update)
     ConditionCode.objects.bulk_create(
         [ConditionCode(condition=c, system=code_format.ORPHA, value=orpha) for orpha, c in to_create],
         batch_size=1000,
@@ -138,10 +137,10 @@ def import_catalogue(*, limit=None, only=None, dry_run=False):
         [ref for orpha, c in to_create for ref in attribution(c, orpha)],
         batch_size=1000,
     )
-    attach_signs({condition.pk: signs for condition, signs in signs_by_orpha.values()})
-    targets = {c.pk: (orpha, opendata.entry(orpha) or {}) for orpha, (c, _) in signs_by_orpha.items()}
-    result.enrichment = enrich(targets | demo_pages)
-    pagecache.invalidate()
+    with derived.refreshing([c.pk for _, c in to_create] + [c.pk for c in to_update]):
+        attach_signs({condition.pk: signs for condition, signs in signs_by_orpha.values()})
+        targets = {c.pk: (orpha, opendata.entry(orpha) or {}) for orpha, (c, _) in signs_by_orpha.items()}
+        result.enrichment = enrich(targets | demo_pages)  # refreshes the pages it changes
     return result
 
 
@@ -190,7 +189,6 @@ def attach_signs(signs_by_condition):
     )
     symptom_ids = dict(Symptom.objects.filter(hpo_id__in=terms).values_list("hpo_id", "id"))
     ConditionSymptom.objects.filter(condition_id__in=signs_by_condition).delete()
-    pages.invalidate(signs_by_condition)
     ConditionSymptom.objects.bulk_create(
         [
             ConditionSymptom(
@@ -204,6 +202,7 @@ def attach_signs(signs_by_condition):
         ],
         batch_size=2000,
     )
+    derived.refresh(signs_by_condition)
 
 
 def _symptom_slug(hpo_id, name):

@@ -7,6 +7,7 @@ from the top of this list down:
 - audit.py: the rules a condition's codes are checked against (audit_codes and the admin dashboard)
 - loader.py: loads the releases into the database (load_codesets)
 - lookup.py: Code.objects lookups of one code: is it in the release, which real codes are nearest
+- notes.py: which ICD-10-CM notes apply to a code and what each asks, in plain words; pure
 - release.py: which releases, read from which PyPI packages
 - format.py: how a code is written (labels, normalise, candidates); pure, imports nothing of Django
 """

@@ -35,6 +35,30 @@ _QUERY_SYSTEM = re.compile(r"^\s*(icd[\s-]*10(?:[\s-]*cm)?|icd[\s-]*9(?:[\s-]*cm
 _CODE_SHAPED = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]?|[A-Z][0-9])[0-9A-Z]{0,4}$|^[0-9]{3,5}$|^E[0-9]{3,4}$")
 # An ICD-10-CM block is a range of categories: G70-G73.
 _BLOCK = re.compile(r"^[A-Z][0-9A-Z]{2}-[A-Z][0-9A-Z]{2}$")
+# A range of ICD-10-CM codes as the notes write it: C00-D49, N14.0-N14.2.
+_CODE = r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?"
+_RANGE = re.compile(rf"^{_CODE}-{_CODE}$")
+# A code or range named in a note's text: "(G73.1)", "(K29.-)", "(Y92.4-)", "(D56-D76)". A trailing
+# dash means "and every code under it", which a prefix match gives anyway.
+_REFERENCE = re.compile(rf"(?<![A-Za-z0-9.])({_CODE})(?:-({_CODE}))?(?![0-9A-Za-z])")
+
+# How a condition's code relates to it. Its own codes name the condition; the instructions name
+# another condition that the ICD-10-CM conventions code together with it (Official Guidelines for
+# Coding and Reporting, section I.A.13 "Etiology/manifestation convention" and I.B.7 "Multiple
+# coding for a single condition").
+PRIMARY, ALTERNATIVE = "primary", "alternative"
+CODE_FIRST, USE_ADDITIONAL, CODE_ALSO = "code_first", "use_additional", "code_also"
+OWN_ROLES = (PRIMARY, ALTERNATIVE)
+INSTRUCTION_ROLES = (CODE_FIRST, USE_ADDITIONAL, CODE_ALSO)
+ROLE_MEANINGS = {
+    PRIMARY: "The code for this condition.",
+    ALTERNATIVE: (
+        "Another code for this condition, used instead of the primary code for the form or setting its title names."
+    ),
+    CODE_FIRST: "Another condition, sequenced first: its code is listed before this condition's code.",
+    USE_ADDITIONAL: "Another code, listed after this condition's code, to add what that code does not say.",
+    CODE_ALSO: "Another condition coded as well; the official note gives no order: it depends on the encounter.",
+}
 
 
 def label(system: str) -> str:
@@ -56,6 +80,40 @@ def dotted(system: str, value: str) -> str:
 def is_block(value: str) -> bool:
     """True when an upper-case value is shaped like an ICD-10-CM block, G70-G73."""
     return bool(_BLOCK.match(value))
+
+
+def is_range(value: str) -> bool:
+    """True when an upper-case value is shaped like a range of ICD-10-CM codes: C00-D49, N14.0-N14.2."""
+    return bool(_RANGE.match(value))
+
+
+def normalise_range(raw: str) -> str:
+    """The canonical form of an ICD-10-CM range (c00 - d49 → C00-D49); ValueError when it is not one,
+    or when it runs backwards."""
+    start, _, end = (raw or "").strip().upper().replace(" ", "").partition("-")
+    try:
+        value = f"{normalise(ICD10CM, start)}-{normalise(ICD10CM, end)}"
+    except ValueError:
+        value = ""
+    if not _RANGE.match(value) or compact(end) < compact(start):
+        raise ValueError(f"“{(raw or '').strip()}” is not a range of ICD-10-CM codes, such as C00-D49.")
+    return value
+
+
+def references(text: str) -> list[str]:
+    """The codes and ranges a note names, in order: "underlying neoplasm (C00-D49)" → ["C00-D49"]."""
+    return [f"{m.group(1)}-{m.group(2)}" if m.group(2) else m.group(1) for m in _REFERENCE.finditer(text or "")]
+
+
+def covers(reference: str, value: str) -> bool:
+    """True when a code or range named in a note (G73.1, K29, C00-D49) takes in `value`, itself a
+    code or a range: a code takes in the codes under it, a range every code from its start to its end
+    (compared by their characters, as the tabular list orders categories)."""
+    start, _, end = reference.partition("-")
+    first, _, last = value.partition("-")
+    last = last or first
+    start, end, first, last = compact(start), compact(end or start), compact(first), compact(last)
+    return first[: len(start)] >= start and last[: len(end)] <= end
 
 
 def normalise(system: str, raw: str) -> str:
@@ -145,11 +203,12 @@ def _and(items):
 
 def fit_notes(codes) -> list[str]:
     """How well a condition's codes fit it, in plain words for its page: one sentence per broader
-    code, and one per system for the narrower ones. Exact codes and "code also" codes (which code
-    something else alongside) need none. `codes` are ConditionCodes, in display order."""
+    code, and one per system for the narrower ones. Exact codes and the instructions (code first,
+    use additional code, code also: other conditions coded alongside) need none. `codes` are
+    ConditionCodes, in display order."""
     notes, narrower = [], {}
     for code in codes:
-        if code.role == "associated" or code.fit == "exact":
+        if code.role not in OWN_ROLES or code.fit == "exact":
             continue
         system, titled = label(code.system), code.value + (f" ({code.title})" if code.title else "")
         if code.fit == "narrower":

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .. import pagecache, pages
+from .. import derived
 from ..models import Code, CodeMapping, ConditionCode
 from .format import ICD9CM, ICD10CM, OTHER, label
 from .release import RELEASES, iter_gems, iter_icd9cm, iter_icd10cm
@@ -47,13 +47,14 @@ class Loaded:
 
 
 def load(sets, gems):
-    """Writes the releases in one transaction, then retires the pages that print official titles."""
+    """Writes the releases and refreshes the pages that print official titles, in one transaction."""
     with transaction.atomic():
         ids, changes = {}, {}
         for system, rows in sets.items():
             ids[system], changes[system] = _load_system(system, rows)
         mappings, stale, unknown = _load_gems(ids, gems)
-    _retire_pages()
+        # Bulk writes send no signals: the pages that print official titles are refreshed here.
+        derived.refresh(ConditionCode.objects.filter(code__isnull=False).values_list("condition_id", flat=True))
     return Loaded(changes, len(mappings), stale, unknown, len(gems) - unknown - len(mappings))
 
 
@@ -126,10 +127,3 @@ def _load_gems(ids, gems):
     for start in range(0, len(stale), 500):
         CodeMapping.objects.filter(pk__in=stale[start : start + 500]).delete()
     return pairs, len(stale), unknown
-
-
-def _retire_pages():
-    """Bulk writes send no signals, so the reader page cache and the stored condition pages
-    (which print official titles) are retired here."""
-    pages.invalidate(ConditionCode.objects.filter(code__isnull=False).values("condition_id"))
-    pagecache.invalidate()

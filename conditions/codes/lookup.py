@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Length
 
-from .format import label
+from .format import ICD10CM, label
 from .release import RELEASES
 
 
@@ -78,3 +78,19 @@ class CodeQuerySet(models.QuerySet):
             )
             raise ValueError(message + (": choose one such as " + _listing(under) + "." if under else "."))
         return found
+
+    def official_range(self, value: str):
+        """The entry a canonical ICD-10-CM range names: the block or chapter it is (C00-D49 is chapter 2,
+        "Neoplasms (C00-D49)"), or None for a range the release prints only in notes. ValueError when
+        either end is not in the release. Queries twice."""
+        start, end = value.split("-")
+        found = set(self.filter(system=ICD10CM, code__in=[start, end]).values_list("code", flat=True))
+        for end_code in (start, end):
+            if end_code not in found:
+                raise ValueError(f"{value}: " + self.not_found_message(ICD10CM, end_code))
+        return (
+            self.filter(system=ICD10CM)
+            .filter(Q(code=value) | Q(kind="chapter", title__endswith=f"({value})"))
+            .order_by("kind")
+            .first()
+        )

@@ -13,10 +13,12 @@ from django.utils.safestring import mark_safe
 
 from ..models import Code, CodeMapping, ConditionCode, Status
 from . import format as code_format
+from . import notes as code_notes
 
-# ICD-10-CM is at most seven levels deep (chapter, block, category, then up to four characters),
-# so six hops of parent reach the chapter from any code in one query.
-ANCESTRY = "__".join(["parent"] * 6)
+# ICD-10-CM is at most nine levels deep (chapter, up to two ranges, block, category, then up to four
+# characters: 20 > V00-X58 > V00-V99 > V00-V09 > V00 > V00.0 > V00.01 > V00.01X > V00.01XA), so
+# eight hops of parent reach the chapter from any code in one query.
+ANCESTRY = "__".join(["parent"] * 8)
 USES_LIMIT = 50
 
 
@@ -66,10 +68,13 @@ class CrosswalkRow:
     backward: bool = False  # in the GEMs file from the other system
     approximate: bool = False
     combination: bool = False
+    billable_under: list = field(default_factory=list)  # when the linked code is not billable in the release
 
 
 def crosswalk(code):
-    """The other system's codes that the GEMs link to this code, in either direction (one query)."""
+    """The other system's codes that the GEMs link to this code, in either direction; a linked code
+    the loaded release has made a group (359.1 → G71.0, a subcategory since 2026) comes with the
+    billable codes under it. One query, two when such a code is linked."""
     rows = {}
     mappings = CodeMapping.objects.filter(Q(source=code) | Q(target=code)).select_related("source", "target")
     for mapping in mappings:
@@ -80,6 +85,15 @@ def crosswalk(code):
         row.backward |= not forward
         row.approximate |= mapping.is_approximate
         row.combination |= mapping.is_combination
+    groups = [row for row in rows.values() if not row.code.is_billable]
+    if groups:
+        under = Q()
+        for row in groups:
+            under |= Q(system=row.code.system, code__startswith=row.code.code)
+        for billable in Code.objects.filter(under, is_billable=True).only("system", "code", "title").order_by("code"):
+            for row in groups:
+                if billable.code.startswith(row.code.code):
+                    row.billable_under.append(billable)
     return sorted(rows.values(), key=lambda row: row.code.code)
 
 
@@ -90,7 +104,13 @@ class Use:
     how: list[str] = field(default_factory=list)
 
 
-_ROLE_WORDS = {"primary": "primary code", "alternative": "alternative code", "associated": "coded also"}
+_ROLE_WORDS = {
+    code_format.PRIMARY: "primary code",
+    code_format.ALTERNATIVE: "alternative code",
+    code_format.CODE_FIRST: "coded together with it: code first",
+    code_format.USE_ADDITIONAL: "coded together with it: use additional code",
+    code_format.CODE_ALSO: "coded together with it: code also",
+}
 
 
 def uses(code, crosswalk_rows=()):
@@ -125,64 +145,14 @@ def uses(code, crosswalk_rows=()):
 
 # --- notes ---------------------------------------------------------------------------------
 
-# The ICD-10-CM conventions in plain words (ICD-10-CM Official Guidelines for Coding and
-# Reporting, section I.A): heading, then what the note asks of a coder.
-NOTE_KINDS = {
-    "inclusion_terms": (
-        "Also coded here",
-        "Other names and conditions this code is used for; the list is not complete.",
-    ),
-    "includes": ("Includes", "What this part of the classification covers."),
-    "excludes1": (
-        "Excludes1: never coded together with",
-        "Not coded here: these are coded elsewhere, and never at the same time as {code}.",
-    ),
-    "excludes2": (
-        "Excludes2: not included here, but may be coded together",
-        "Not part of {code}, but a patient may have both; then both codes are used.",
-    ),
-    "code_first": ("Code first", "List the code for the underlying condition first, then {code}."),
-    "use_additional_code": ("Use additional code", "Add a second code, listed after {code}, to describe it fully."),
-    "code_also": (
-        "Code also",
-        "A second code may be needed to describe the condition fully; the order depends on the case.",
-    ),
-    "notes": ("Notes", ""),
-    "seven_chr_note": ("7th character", ""),
-}
-# Inclusion terms describe one code; the instructional notes also bind every code below it.
-INHERITED_KINDS = [k for k in NOTE_KINDS if k != "inclusion_terms"]
-_ICD10_TOKEN = re.compile(r"(?<![A-Za-z0-9.])([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?![A-Za-z0-9])")
-
-
-@dataclass
-class NoteGroup:
-    heading: str
-    explanation: str
-    items: list
-
-
-def _groups(code, kinds, subject):
-    groups = []
-    for kind in kinds:
-        items = list(code.notes.get(kind, []))
-        if kind == "seven_chr_note":
-            items = [*items, *code.notes.get("seven_chr_def", [])]
-        if items:
-            heading_, explanation = NOTE_KINDS[kind]
-            groups.append(NoteGroup(heading_, explanation.format(code=subject), items))
-    return groups
-
 
 def notes(code, chain):
     """The code's own notes and those of its ancestors that apply to it (nearest first), with every
     ICD-10-CM code they name linked to its page when it exists (one query, none without notes)."""
-    subject = code.code if code.is_billable else f"the codes in {short_label(code).lower()}"
-    own = _groups(code, NOTE_KINDS, subject)
-    inherited = [(a, g) for a in reversed(chain) if (g := _groups(a, INHERITED_KINDS, subject))]
+    own, inherited = code_notes.note_groups(code, chain)
     texts = [item for group in own for item in group.items]
     texts += [item for _, groups in inherited for group in groups for item in group.items]
-    tokens = {m.group(1) for text in texts for m in _ICD10_TOKEN.finditer(text)}
+    tokens = {m.group(1) for text in texts for m in code_notes.ICD10_TOKEN.finditer(text)}
     known = set()
     if tokens and code.system == code_format.ICD10CM:
         known = set(Code.objects.filter(system=code.system, code__in=tokens).values_list("code", flat=True))
@@ -194,7 +164,7 @@ def notes(code, chain):
 def _linked(text, system, known):
     """The note text, escaped, with the codes in `known` made links."""
     parts, last = [], 0
-    for match in _ICD10_TOKEN.finditer(text):
+    for match in code_notes.ICD10_TOKEN.finditer(text):
         if match.group(1) in known:
             parts.append(conditional_escape(text[last : match.start()]))
             url = Code(system=system, code=match.group(1)).get_absolute_url()
@@ -258,13 +228,15 @@ def codes_for_query(query):
     exact matches in either system, or else the codes that start with it. Empty for other queries.
     One or two queries; none when the query is not shaped like a code."""
     wanted = code_format.candidates(query)
-    block = (query or "").strip().upper()
-    if code_format.is_block(block):
+    exact = Q()
+    block = (query or "").strip().upper().replace(" ", "")
+    if code_format.is_range(block):  # a block (G70-G73), or a range a chapter spans (C00-D49)
+        exact |= Q(system=code_format.ICD10CM, code=block)
+        exact |= Q(system=code_format.ICD10CM, kind=Code.Kind.CHAPTER, title__endswith=f"({block})")
         wanted.append((code_format.ICD10CM, block))
     if not wanted:
         return []
     order = {code_format.ICD10CM: 0, code_format.ICD9CM: 1}
-    exact = Q()
     for system, code in wanted:
         exact |= Q(system=system, code=code)
     found = list(Code.objects.filter(exact))
@@ -284,12 +256,8 @@ class Carrier:
     through_crosswalk: bool
 
 
-def carriers(codes):
-    """Published conditions that carry these codes, or codes the GEMs link to them in either
-    direction, direct ones first (two queries; none without codes). For search, which ranks them."""
-    by_id = {c.pk: c for c in codes}
-    if not by_id:
-        return []
+def _with_crosswalk(by_id):
+    """{code id: the searched code it is, or is linked to by the GEMs in either direction} (one query)."""
     linked = {}  # the other system's code id → the searched code it is linked to
     pairs = CodeMapping.objects.filter(Q(source_id__in=by_id) | Q(target_id__in=by_id)).values_list(
         "source_id", "target_id"
@@ -299,15 +267,62 @@ def carriers(codes):
             linked.setdefault(target_id, by_id[source_id])
         else:
             linked.setdefault(source_id, by_id[target_id])
+    return linked | by_id
+
+
+def carriers(codes):
+    """Published conditions whose own codes (primary, alternative) are these codes, or codes the GEMs
+    link to them in either direction, direct ones first (two queries; none without codes). For
+    search, which ranks them. A code-first or code-also entry names another condition: coded_with()."""
+    by_id = {c.pk: c for c in codes}
+    if not by_id:
+        return []
+    matched = _with_crosswalk(by_id)
     rows = (
-        ConditionCode.objects.filter(code_id__in=[*by_id, *linked], condition__status=Status.PUBLISHED)
+        ConditionCode.objects.filter(
+            code_id__in=matched, role__in=code_format.OWN_ROLES, condition__status=Status.PUBLISHED
+        )
         .order_by("condition_id", "system", "value")
         .values_list("condition_id", "value", "code_id")
     )
-    found = [
-        Carrier(cid, value, by_id.get(code_id) or linked[code_id], code_id not in by_id) for cid, value, code_id in rows
-    ]
+    found = [Carrier(cid, value, matched[code_id], code_id not in by_id) for cid, value, code_id in rows]
     return sorted(found, key=lambda carrier: carrier.through_crosswalk)
+
+
+@dataclass
+class CodedWith:
+    condition: object
+    entry: ConditionCode  # the code-first, use-additional-code or code-also entry
+    searched: Code  # the code searched for
+    held: Code | None = None  # the code a range entry holds: the searched one or one the GEMs link to it
+
+
+def coded_with(codes):
+    """Published conditions with a code-first, use-additional-code or code-also entry naming these
+    codes (or codes the GEMs link to them), or a range holding one: "coded together with …", never a
+    match of the condition itself. Three queries (none without codes)."""
+    by_id = {c.pk: c for c in codes}
+    if not by_id:
+        return []
+    matched = _with_crosswalk(by_id)
+    # The ICD-10-CM codes searched for or linked to them, which a range entry (C00-D49) may hold.
+    icd10 = list(Code.objects.filter(pk__in=matched, system=code_format.ICD10CM).only("system", "code", "kind"))
+    rows = (
+        ConditionCode.objects.filter(role__in=code_format.INSTRUCTION_ROLES, condition__status=Status.PUBLISHED)
+        .filter(Q(code_id__in=matched) | Q(system=code_format.ICD10CM, value__contains="-"))
+        .select_related("condition", "code")
+        .order_by("condition__name", "value")
+    )
+    found = []
+    for row in rows:
+        if row.code_id in matched:
+            found.append(CodedWith(row.condition, row, matched[row.code_id]))
+            continue
+        groups = (Code.Kind.CHAPTER, Code.Kind.BLOCK)
+        inside = [c for c in icd10 if c.kind not in groups and code_format.covers(row.value, c.code)]
+        if inside:
+            found.append(CodedWith(row.condition, row, matched[inside[0].pk], inside[0]))
+    return found
 
 
 def codes_in_use():

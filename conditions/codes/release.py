@@ -67,7 +67,49 @@ def _icd10cm_kind(icd, code):
 
 
 def iter_icd10cm():
-    """Yields one dict per ICD-10-CM entry, parents before their children."""
+    """Yields one dict per ICD-10-CM entry, parents before their children, each block hung on the
+    narrowest range that spans it (see _hang_on_ranges)."""
+    rows = list(_icd10cm_rows())
+    _hang_on_ranges(rows)
+    yield from rows
+
+
+def _hang_on_ranges(rows):
+    """Puts every block inside the ranges that span it.
+
+    The tabular list prints some notes on a range spanning several blocks (V00-V99 transport
+    accidents, T20-T32 burns and corrosions, M00-M25 arthropathies, Y62-Y84 ...). The XML gives such
+    a range as an empty section beside the blocks it spans, so the package hangs everything on the
+    chapter and the range's notes reach no code. A range A-B contains every block from category A
+    to category B in the tabular list's order; each block, and each range, is hung on the narrowest
+    other range of its chapter that contains it. Changes the rows in place."""
+    position = {row["code"]: n for n, row in enumerate(rows) if row["kind"] == "category"}
+
+    def span(row):  # (first, last) category positions of a block, or of a category hung on a chapter
+        first, _, last = row["code"].partition("-")
+        return position.get(first), position.get(last or first)
+
+    kinds = {row["code"]: row["kind"] for row in rows}
+    hung = [row for row in rows if row["parent"] is not None and kinds.get(row["parent"]) == "chapter"]
+    spans = {row["code"]: span(row) for row in hung}
+    chapters = {row["code"]: row["parent"] for row in hung}  # before any row is moved
+    for row in hung:
+        first, last = spans[row["code"]]
+        if first is None or last is None:
+            continue
+        enclosing = [
+            (other_last - other_first, other["code"])
+            for other in hung
+            if other is not row and chapters[other["code"]] == chapters[row["code"]] and other["kind"] == "block"
+            for other_first, other_last in [spans[other["code"]]]
+            if other_first is not None and other_last is not None
+            and other_first <= first and last <= other_last and (other_first, other_last) != (first, last)
+        ]  # fmt: skip
+        if enclosing:
+            row["parent"] = min(enclosing)[1]
+
+
+def _icd10cm_rows():
     import simple_icd_10_cm as icd
 
     seen = set()

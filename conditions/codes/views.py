@@ -6,24 +6,25 @@ from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
+
+from diseasemaps.pagecache import cache_for_readers
 
 from ..models import Code
-from ..pagecache import cache_for_readers
 from . import format as code_format
 from . import reads
 from .release import GEMS_RELEASE, RELEASES
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers()
 def code_index(request):
     context = {"icd10_release": RELEASES[code_format.ICD10CM], "icd9_release": RELEASES[code_format.ICD9CM]}
     return render(request, "conditions/code_index.html", context)
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers("range")
 def code_browse(request, system):
     """ICD-10-CM by chapter; ICD-9-CM, which the CMS release gives without chapters, by number."""
     canonical = code_format.system_from_url(system)
@@ -48,8 +49,8 @@ def _query_string(request):
     return f"?{request.GET.urlencode()}" if request.GET else ""
 
 
-@require_GET
-@cache_for_readers
+@require_safe
+@cache_for_readers()
 def code_detail(request, system, code):
     """An official code: title, place in the hierarchy, notes, crosswalk and the conditions using it."""
     canonical_system = code_format.system_from_url(system)

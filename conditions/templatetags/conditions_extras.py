@@ -32,4 +32,11 @@ def plain_text(stored_html):
     """Stored, sanitised HTML (Condition.rendered) as plain words for previews: no tags, no entities.
 
     The result is not marked safe, so autoescaping escapes it once."""
-    return html.unescape(strip_tags(stored_html or "")).strip()
+    return html_text(stored_html or "")
+
+
+@register.filter
+def html_text(html_fragment):
+    """Rendered HTML as plain words. Entities are decoded too: the template escapes the words once
+    more, and "&lt;" left in would reach the reader as "&amp;lt;"."""
+    return html.unescape(strip_tags(html_fragment)).strip()

@@ -19,7 +19,7 @@ def member_count(page):
     return int(re.fullmatch(r"([\d,]+) members", text).group(1).replace(",", ""))
 
 
-def sign_up(page, name):
+def sign_up(page, name, *, mistype_password_first=False):
     email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.org"
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Display name").fill(name)
@@ -27,6 +27,13 @@ def sign_up(page, name):
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
     page.goto(mail_link(email, r"http://\S+/accounts/confirm/\S+"))
+    if mistype_password_first:
+        page.get_by_label("Your password").fill("caring-for-mum")
+        page.get_by_role("button", name="Confirm my account").click()
+        expect(page.get_by_role("alert")).to_contain_text("Please correct")
+        expect(page.locator("#id_password_error")).to_contain_text("not the password chosen")
+        assert Axe().run(page).violations_count == 0
+    page.get_by_label("Your password").fill(PASSWORD)  # the link alone does not confirm
     page.get_by_role("button", name="Confirm my account").click()
     expect(page.get_by_role("status")).to_contain_text(f"Welcome, {name}")
     return email
@@ -42,7 +49,7 @@ def test_caregiver_signs_up_joins_shares_a_story_and_a_moderator_publishes_it(pa
     page.get_by_role("button", name="Join the community").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     page.get_by_role("link", name="Sign up").last.click()
-    sign_up(page, "Robin")
+    sign_up(page, "Robin", mistype_password_first=True)
     expect(page).to_have_url(re.compile(r"/community/\?role=caregiver"))
     expect(page.get_by_label("Caregiver")).to_be_checked()
     page.get_by_role("button", name="Join the community").click()

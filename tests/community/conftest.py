@@ -1,8 +1,7 @@
-"""Personas for the community rules: a member (Alice), another reader (Bob), a moderator (Mo) and
-the public (an anonymous client)."""
+"""Personas for the community rules: a member (Alice), another reader (Bob) and the public (an
+anonymous client); the moderator (Mo) is tests/conftest.py's, with the real Moderator role."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 
@@ -19,15 +18,6 @@ def alice(make_user):
 @pytest.fixture
 def bob(make_user):
     return make_user(email="bob@example.org", display_name="Bob Builder")
-
-
-@pytest.fixture
-def moderator(make_user):
-    user = make_user(email="mo@example.org", display_name="Mo Derator", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="community", codename__contains="story")
-    )
-    return user
 
 
 @pytest.fixture

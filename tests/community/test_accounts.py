@@ -35,12 +35,12 @@ def test_signup_sends_a_confirmation_link_and_the_account_works_only_once_confir
     link = _confirmation_link(message)
     assertContains(client.get(link), "Confirm my account")  # a GET (a mail scanner) confirms nothing
     assert not User.objects.get().is_active
-    response = client.post(link, follow=True)
+    response = client.post(link, {"password": GOOD["password"]}, follow=True)
     assertRedirects(response, "/accounts/me/")
     assertContains(response, "Welcome, Sam")
     client.post("/accounts/logout/")
     assert client.post("/accounts/login/", login).status_code == 302
-    assert client.post(link).status_code == 400  # used once
+    assert client.post(link, {"password": GOOD["password"]}).status_code == 400  # used once
 
 
 @pytest.mark.django_db
@@ -58,14 +58,16 @@ def test_confirming_goes_back_to_where_the_member_came_from(client, run_tasks):
     response = client.post(SIGNUP, GOOD | {"next": "/conditions/lems/community/?role=caregiver#membership"})
     assertRedirects(response, "/accounts/signup/sent/")
     link = _confirmation_link(run_tasks()[0])
-    response = client.post(link, {"next": "/conditions/lems/community/?role=caregiver#membership"})
+    next_url = "/conditions/lems/community/?role=caregiver#membership"
+    response = client.post(link, {"password": GOOD["password"], "next": next_url})
     assert response["Location"] == "/conditions/lems/community/?role=caregiver#membership"
 
 
 @pytest.mark.django_db
 def test_confirming_ignores_a_next_address_on_another_site(client, run_tasks):
     client.post(SIGNUP, GOOD)
-    response = client.post(_confirmation_link(run_tasks()[0]), {"next": "https://evil.example/"})
+    link = _confirmation_link(run_tasks()[0])
+    response = client.post(link, {"password": GOOD["password"], "next": "https://evil.example/"})
     assert response["Location"] == "/accounts/me/"
 
 
@@ -91,9 +93,55 @@ def test_a_newer_signup_with_an_unconfirmed_address_replaces_the_older_one(clien
     first = _confirmation_link(run_tasks()[0])
     client.post(SIGNUP, GOOD | {"password": "the-second-passphrase-y"})
     second = _confirmation_link(run_tasks()[1])
-    assert client.post(first).status_code == 400
-    assert client.post(second).status_code == 302
+    assert client.post(first, {"password": "the-first-passphrase-x"}).status_code == 400
+    assert client.post(second, {"password": "the-second-passphrase-y"}).status_code == 302
     assert User.objects.get().check_password("the-second-passphrase-y")
+
+
+@pytest.mark.django_db
+def test_a_stranger_who_signs_up_with_someone_elses_address_cannot_get_into_their_account(client, run_tasks):
+    stranger, owner = client, type(client)()
+    stranger.post(SIGNUP, GOOD | {"email": "owner@example.org", "password": "the-strangers-passphrase"})
+    [message] = run_tasks()
+    assert "If you did not sign up, ignore this e-mail: no account is created." in message.body
+    link = _confirmation_link(message)
+
+    # The owner follows the link anyway: confirming needs the password chosen at sign-up.
+    assertContains(owner.get(link), "the password you chose when you signed up")
+    response = owner.post(link, {"password": ""})
+    assert "Enter the password you chose when you signed up." in field_error(response, "password")
+    response = owner.post(link, {"password": "the-owners-own-passphrase"})
+    assert "not the password chosen when this address was signed up" in field_error(response, "password")
+    assert "If you did not sign up, you need do nothing" in field_error(response, "password")
+    assert not User.objects.get().is_active
+    assert "_auth_user_id" not in owner.session
+    login = {"username": "owner@example.org", "password": "the-strangers-passphrase"}
+    assert type(client)().post("/accounts/login/", login).status_code == 200  # refused
+
+    # The owner signs up themselves: only their own password opens the account.
+    owner.post(SIGNUP, GOOD | {"email": "owner@example.org", "password": "the-owners-own-passphrase"})
+    own_link = _confirmation_link(run_tasks()[1])
+    assertContains(stranger.post(link, {"password": "the-strangers-passphrase"}), "does not work", status_code=400)
+    assertRedirects(owner.post(own_link, {"password": "the-owners-own-passphrase"}), "/accounts/me/")
+    owner.post("/accounts/logout/")
+    assert type(client)().post("/accounts/login/", login).status_code == 200
+    login["password"] = "the-owners-own-passphrase"
+    assert type(client)().post("/accounts/login/", login).status_code == 302
+
+
+@pytest.mark.django_db
+def test_wrong_passwords_at_confirmation_count_against_the_log_in_lock(client, run_tasks):
+    client.post(SIGNUP, GOOD)
+    link = _confirmation_link(run_tasks()[0])
+    for _ in range(4):
+        assert client.post(link, {"password": "a-wrong-guess-here"}).status_code == 200
+    # The fifth failure, on the log-in page, locks the (account, address) pair for both pages.
+    login = {"username": "carer@example.org", "password": "a-wrong-guess-here"}
+    assert client.post("/accounts/login/", login).status_code == 429
+    response = client.post(link, {"password": GOOD["password"]})
+    assertContains(response, "Too many wrong passwords", status_code=429)
+    assert not User.objects.get().is_active
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from django.db import connections
 from django.test import Client
 
 from community import services
-from community.models import Membership, User
+from community.models import Membership, Story, User
 from conditions.models import Condition
 
 pytestmark = pytest.mark.postgres  # row locking under concurrent joins
@@ -106,3 +106,31 @@ def test_one_member_joining_from_many_tabs_at_once_is_counted_once(committed):
 
     assert run_together(join, THREADS) == []
     assert Membership.objects.filter(condition=condition).count() == 1
+
+
+def test_a_story_form_sent_many_times_at_once_stores_one_story(committed):
+    condition, users = committed
+    url = f"/conditions/{condition.slug}/stories/new/"
+
+    def open_form():  # on its own connection: logging in here would lock the user's row until the test ends
+        client = Client()
+        client.force_login(users[0])
+        return client.get(url).context["form"]["token"].value()
+
+    token = on_own_connection(open_form)
+    data = {"title": "Double click", "body": "Sent once.", "role": "patient", "consent": "on", "token": token}
+    locations = []
+
+    def send(n):
+        tab = Client()
+        tab.force_login(users[0])
+        response = tab.post(url, data)
+        assert response.status_code == 302, response.status_code
+        locations.append(response["Location"])
+
+    try:
+        assert run_together(send, 5) == []
+        assert Story.objects.filter(condition=condition).count() == 1
+        assert len(set(locations)) == 1
+    finally:
+        on_own_connection(lambda: Story.objects.filter(condition=condition).delete())

@@ -1,8 +1,10 @@
 """Moderators work in the admin: one by one on the change form, or in bulk with actions."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from pytest_django.asserts import assertContains, assertNotContains
 
+from community import services
 from community.models import Story, StoryReport
 
 CHANGELIST = "/admin/community/story/"
@@ -26,6 +28,7 @@ def change_form_data(story, **changes):
         "reports-INITIAL_FORMS": "0",
         "reports-MIN_NUM_FORMS": "0",
         "reports-MAX_NUM_FORMS": "1000",
+        "seen_version": story.version_token(),
     }
     return {k: v for k, v in (data | changes).items() if v != ""}
 
@@ -113,3 +116,85 @@ def test_rejecting_a_reported_story_settles_its_reports(moderator, condition, ma
 def test_moderators_never_see_an_authors_email_on_the_story_page(mod_client, condition, make_story, alice):
     story = make_story(condition, author=alice)
     assertNotContains(mod_client.get(f"{CHANGELIST}{story.pk}/change/"), "alice@example.org")
+
+
+# --- the moderator acts on what they were shown, and never on the author's choices ---------------
+
+
+def seen_version(response):
+    return response.context["adminform"].form["seen_version"].value()
+
+
+def test_approval_is_refused_when_the_author_edited_the_story_since(mod_client, condition, make_story, alice, client):
+    story = make_story(condition, author=alice, title="First draft", body="Names my nurse, Jo.")
+    url = f"{CHANGELIST}{story.pk}/change/"
+    shown = seen_version(mod_client.get(url))
+    read = change_form_data(story, status="approved")
+    services.story_update(story=story, title="Second draft", body="Names nobody.", role="patient", show_name=False)
+    response = mod_client.post(url, read | {"seen_version": shown})
+    assertContains(response, "This story changed after you opened it")
+    story.refresh_from_db()
+    assert (story.title, story.body, story.status) == ("Second draft", "Names nobody.", "pending")
+    assertNotContains(client.get("/conditions/lems/community/"), "Second draft")
+
+
+def test_a_moderator_edit_never_undoes_the_authors_newer_edit(mod_client, condition, make_story, alice):
+    story = make_story(condition, author=alice, body="Dr Jones said so.")
+    url = f"{CHANGELIST}{story.pk}/change/"
+    shown = seen_version(mod_client.get(url))
+    read = change_form_data(story, body="A doctor said so.", moderator_note="Removed a name.")
+    services.story_update(story=story, title="My story", body="My doctor said so.", role="patient", show_name=False)
+    response = mod_client.post(url, read | {"seen_version": shown})
+    assertContains(response, "This story changed after you opened it")
+    story.refresh_from_db()
+    assert (story.body, story.moderator_edited) == ("My doctor said so.", False)
+
+
+def test_moderators_cannot_change_the_authors_privacy_choices(mod_client, condition, make_story, alice, client):
+    story = make_story(condition, author=alice, title="Quietly", role="patient", show_name=False)
+    data = change_form_data(story, status="approved", show_name="on", role="caregiver", consent="")
+    assert mod_client.post(f"{CHANGELIST}{story.pk}/change/", data).status_code == 302
+    story.refresh_from_db()
+    assert (story.status, story.show_name, story.role, story.consent) == ("approved", False, "patient", True)
+    response = client.get("/conditions/lems/community/")
+    assertContains(response, "Anonymous patient")
+    assertNotContains(response, "Alice Liddell")
+
+
+def test_a_withdrawn_story_cannot_be_approved(mod_client, moderator, condition, make_story, alice, client):
+    story = make_story(condition, author=alice, title="Taken back", status="withdrawn")
+    url = f"{CHANGELIST}{story.pk}/change/"
+    assertNotContains(mod_client.get(url), '<option value="approved"')
+    mod_client.post(url, change_form_data(story, status="approved"))
+    with pytest.raises(ValidationError, match="withdrew"):
+        services.story_approve(story=story, moderator=moderator)
+    story.refresh_from_db()
+    assert story.status == "withdrawn"
+    assertNotContains(client.get("/conditions/lems/community/"), "Taken back")
+
+
+def test_a_moderator_cannot_withdraw_a_story_for_its_author(mod_client, condition, make_story):
+    story = make_story(condition)
+    response = mod_client.post(f"{CHANGELIST}{story.pk}/change/", change_form_data(story, status="withdrawn"))
+    assertContains(response, "Select a valid choice")
+    story.refresh_from_db()
+    assert story.status == "pending"
+
+
+def test_story_reports_are_read_only_apart_from_their_resolution(mod_client, condition, make_story, bob, make_user):
+    story = make_story(condition, status="approved")
+    report = StoryReport.objects.create(story=story, reporter=bob, reason="Names a nurse.")
+    other = make_user()
+    data = {
+        "story": story.pk,
+        "reporter": other.pk,
+        "reason": "Nothing wrong.",
+        "resolved_at_0": "2026-05-01",
+        "resolved_at_1": "10:00:00",
+    }
+    response = mod_client.post(f"/admin/community/storyreport/{report.pk}/change/", data)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.reporter, report.reason) == (bob, "Names a nurse.")
+    assert report.resolved_at is not None
+    assert mod_client.get("/admin/community/storyreport/add/").status_code == 403

@@ -250,3 +250,16 @@ def test_previews_are_rate_limited(as_user, alice, condition, rate_limits):
     assertContains(response, "too many times", status_code=429)
     assertNotContains(response, "<em>three years</em>", status_code=429)
     assertContains(response, 'value="Diagnosed at 42"', status_code=429)  # what was typed is kept
+
+
+def test_sending_the_same_form_twice_stores_one_story(as_user, alice, condition):
+    client = as_user(alice)
+    token = client.get(NEW).context["form"]["token"].value()
+    first = client.post(NEW, STORY | {"token": token})
+    again = client.post(NEW, STORY | {"token": token})
+    assert Story.objects.count() == 1
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"] == f"/accounts/me/#story-{Story.objects.get().pk}"
+    # A new form is a new story.
+    client.post(NEW, STORY | {"token": client.get(NEW).context["form"]["token"].value()})
+    assert Story.objects.count() == 2

@@ -1,14 +1,12 @@
+"""The demo site is loaded once for this module (tests/conftest.py's `demo`); each test's changes
+are rolled back."""
+
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from community.models import Membership, User
 from conditions.models import Code, Condition, ConditionCode
-
-
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
 
 
 def test_demo_lems_page_has_verified_codes(demo):
@@ -19,8 +17,14 @@ def test_demo_lems_page_has_verified_codes(demo):
     # the seed's ICD-9-CM 358.41 does not exist, so it must not be copied
     assert ("icd-9-cm", "358.41") not in codes
     assert not Code.objects.filter(system="icd-9-cm", code="358.41").exists()
-    for code in lems.codes.filter(system__in=["icd-10-cm", "icd-9-cm"]):
+    for code in lems.codes.filter(system__in=["icd-10-cm", "icd-9-cm"]).exclude(value="C00-D49"):
         assert code.code is not None and code.code.code == code.value
+    # G73.1's official note: "Code first underlying neoplasm (C00-D49)", a range (chapter 2), not C34.90
+    neoplasm = codes[("icd-10-cm", "C00-D49")]
+    assert neoplasm.role == ConditionCode.Role.CODE_FIRST
+    assert neoplasm.fit == ""
+    assert neoplasm.code.title == "Neoplasms (C00-D49)"
+    assert ("icd-10-cm", "C34.90") not in codes
 
 
 def test_demo_lems_community_has_the_seeds_23_members(demo):
@@ -41,11 +45,16 @@ def test_demo_content_is_marked_unreviewed(demo, client):
 
 
 def test_demo_accounts_can_log_in(demo, client):
-    assert client.login(email="editor@diseasemaps.example", password="editor-demo-2026")
+    response = client.post(
+        reverse("community:login"), {"username": "editor@diseasemaps.example", "password": "editor-demo-2026"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("community:me")).context["user"].email == "editor@diseasemaps.example"
     assert User.objects.get(email="reviewer@diseasemaps.example").credentials
 
 
-def test_load_demo_twice_changes_nothing(demo):
+def test_load_demo_twice_changes_nothing(demo, settings):
+    settings.DEBUG = True  # load_demo refuses production
     before = list(Condition.objects.values_list("slug", "updated_at", "content_version"))
     counts = (ConditionCode.objects.count(), Membership.objects.count(), User.objects.count())
     call_command("load_demo", verbosity=0)
@@ -61,7 +70,8 @@ def test_load_demo_refuses_production(db, settings):
         call_command("load_demo", verbosity=0)
 
 
-def test_load_demo_leaves_a_page_an_editor_took_over(demo):
+def test_load_demo_leaves_a_page_an_editor_took_over(demo, settings):
+    settings.DEBUG = True  # load_demo refuses production
     lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
     lems.summary = "Rewritten by our editor."
     lems.origin = "editorial"

@@ -38,21 +38,21 @@ def test_page_in_review_without_sign_off_cannot_be_published(draft, editor):
         draft.full_clean()
 
 
-def test_sign_off_publishes_a_page_in_review_and_records_the_version(draft, editor, medical_reviewer):
+def test_sign_off_publishes_a_page_in_review_and_records_the_version(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
-    review = review_sign_off(condition=draft, reviewer=medical_reviewer, reviewed_on=datetime.date(2026, 11, 2))
+    review = review_sign_off(condition=draft, reviewer=reviewer, reviewed_on=datetime.date(2026, 11, 2))
     draft.refresh_from_db()
     assert draft.status == Status.PUBLISHED
     assert review.content_version == draft.content_version
-    assert review.reviewer_name == "Dr Rui Reviewer"
-    assert review.reviewer_credentials == "MD, neurology"
+    assert review.reviewer_name == "Dr Ada Reviewer"
+    assert review.reviewer_credentials == "MD, neurologist"
     assert review.next_review_on == datetime.date(2027, 11, 2)  # twelve months by default
     assert draft.last_reviewed_on == datetime.date(2026, 11, 2)
 
 
-def test_publishing_edits_made_after_the_sign_off_is_refused(draft, editor, medical_reviewer):
+def test_publishing_edits_made_after_the_sign_off_is_refused(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
-    review_sign_off(condition=draft, reviewer=medical_reviewer)
+    review_sign_off(condition=draft, reviewer=reviewer)
     draft.status = Status.IN_REVIEW
     draft.full_clean()
     draft.save()
@@ -62,9 +62,9 @@ def test_publishing_edits_made_after_the_sign_off_is_refused(draft, editor, medi
         draft.full_clean()
 
 
-def test_a_draft_cannot_be_signed_off(draft, medical_reviewer):
+def test_a_draft_cannot_be_signed_off(draft, reviewer):
     with pytest.raises(ValidationError):
-        review_sign_off(condition=draft, reviewer=medical_reviewer)
+        review_sign_off(condition=draft, reviewer=reviewer)
 
 
 def test_editor_and_moderator_cannot_sign_off(draft, editor, moderator):
@@ -74,16 +74,16 @@ def test_editor_and_moderator_cannot_sign_off(draft, editor, moderator):
             review_sign_off(condition=draft, reviewer=person)
 
 
-def test_sign_off_signs_what_is_stored_not_unsaved_edits(draft, editor, medical_reviewer):
+def test_sign_off_signs_what_is_stored_not_unsaved_edits(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
     draft.treatment = "Unsaved text nobody reviewed."
-    review_sign_off(condition=draft, reviewer=medical_reviewer)
+    review_sign_off(condition=draft, reviewer=reviewer)
     assert Condition.objects.get(pk=draft.pk).treatment == "Rest."
 
 
-def test_editing_a_published_page_marks_it_changed_since_review(draft, editor, medical_reviewer, client):
+def test_editing_a_published_page_marks_it_changed_since_review(draft, editor, reviewer, client):
     condition_submit_for_review(condition=draft, editor=editor)
-    review_sign_off(condition=draft, reviewer=medical_reviewer, reviewed_on=datetime.date(2026, 11, 2))
+    review_sign_off(condition=draft, reviewer=reviewer, reviewed_on=datetime.date(2026, 11, 2))
     draft.treatment = "Rest and physiotherapy."
     draft.full_clean()  # a published editorial page stays published when edited
     draft.save()
@@ -93,30 +93,30 @@ def test_editing_a_published_page_marks_it_changed_since_review(draft, editor, m
     assert "2 November 2026" in html  # the public page keeps the last review date
 
 
-def test_editing_non_medical_fields_keeps_the_review_current(draft, editor, medical_reviewer):
+def test_editing_non_medical_fields_keeps_the_review_current(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
-    review_sign_off(condition=draft, reviewer=medical_reviewer)
+    review_sign_off(condition=draft, reviewer=reviewer)
     draft.acronym = "FR"
     draft.full_clean()
     draft.save()
     assert list(Condition.objects.review_current()) == [draft]
 
 
-def test_crlf_from_a_browser_is_not_a_change(draft, editor, medical_reviewer):
+def test_crlf_from_a_browser_is_not_a_change(draft, editor, reviewer):
     draft.summary = "Line one.\nLine two."
     draft.save()
     condition_submit_for_review(condition=draft, editor=editor)
-    review_sign_off(condition=draft, reviewer=medical_reviewer)
+    review_sign_off(condition=draft, reviewer=reviewer)
     draft.summary = "Line one.\r\nLine two."
     draft.full_clean()
     draft.save()
     assert list(Condition.objects.review_current()) == [draft]
 
 
-def test_demo_page_is_published_unreviewed_until_taken_over(make_condition, medical_reviewer):
+def test_demo_page_is_published_unreviewed_until_taken_over(make_condition, reviewer):
     demo = make_condition(origin=Origin.DEMO)
     demo.full_clean()  # the gate applies to editorial pages; demo pages are labelled unreviewed
-    review_sign_off(condition=demo, reviewer=medical_reviewer)
+    review_sign_off(condition=demo, reviewer=reviewer)
     demo.refresh_from_db()
     assert demo.origin == Origin.EDITORIAL
     demo.origin = Origin.DEMO
@@ -124,9 +124,9 @@ def test_demo_page_is_published_unreviewed_until_taken_over(make_condition, medi
         demo.full_clean()
 
 
-def test_stale_instance_cannot_reuse_a_signed_off_version(draft, editor, medical_reviewer):
+def test_stale_instance_cannot_reuse_a_signed_off_version(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
-    review_sign_off(condition=draft, reviewer=medical_reviewer)
+    review_sign_off(condition=draft, reviewer=reviewer)
     stale = Condition.objects.get(pk=draft.pk)
     draft.treatment = "Second text."
     draft.save()
@@ -136,20 +136,20 @@ def test_stale_instance_cannot_reuse_a_signed_off_version(draft, editor, medical
     assert stale.content_version == draft.content_version + 1
 
 
-def test_every_save_is_kept_with_who_and_why(draft, editor, medical_reviewer):
+def test_every_save_is_kept_with_who_and_why(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
-    review_sign_off(condition=draft, reviewer=medical_reviewer)
+    review_sign_off(condition=draft, reviewer=reviewer)
     records = list(draft.history.order_by("history_date"))
     assert [r.status for r in records] == ["draft", "in_review", "published"]
     assert records[1].history_user == editor
     assert records[1].history_change_reason == "Submitted for review"
-    assert records[2].history_user == medical_reviewer
+    assert records[2].history_user == reviewer
     assert records[2].history_change_reason.startswith("Signed off version")
 
 
-def test_restore_brings_back_the_words_as_a_new_version(draft, editor, medical_reviewer):
+def test_restore_brings_back_the_words_as_a_new_version(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
-    review_sign_off(condition=draft, reviewer=medical_reviewer)
+    review_sign_off(condition=draft, reviewer=reviewer)
     reviewed = draft.history.latest("history_date")
     draft.treatment = "A mistake."
     draft.save()
@@ -162,12 +162,12 @@ def test_restore_brings_back_the_words_as_a_new_version(draft, editor, medical_r
     assert draft.history.latest("history_date").history_user == editor
 
 
-def test_review_state_querysets(make_condition, medical_reviewer):
+def test_review_state_querysets(make_condition, reviewer):
     today = datetime.date(2026, 11, 24)
 
     def reviewed(name, reviewed_on, next_review_on):
         page = make_condition(name=name, origin=Origin.DEMO)
-        review_sign_off(condition=page, reviewer=medical_reviewer, reviewed_on=reviewed_on,
+        review_sign_off(condition=page, reviewer=reviewer, reviewed_on=reviewed_on,
                         next_review_on=next_review_on)  # fmt: skip
         return page
 

@@ -75,11 +75,11 @@ def test_editor_cannot_publish_an_unreviewed_page(as_user, editor, page):
     assert page.status == Status.IN_REVIEW
 
 
-def test_saving_untouched_text_from_a_browser_keeps_the_review_current(as_user, editor, medical_reviewer, page):
+def test_saving_untouched_text_from_a_browser_keeps_the_review_current(as_user, editor, reviewer, page):
     page.summary = "Two lines.\nOf text."
     page.save()
     condition_submit_for_review(condition=page, editor=editor)
-    review_sign_off(condition=page, reviewer=medical_reviewer)
+    review_sign_off(condition=page, reviewer=reviewer)
     page.refresh_from_db()
     assert as_user(editor).post(change_url(page), form_data(page)).status_code == 302
     assert list(Condition.objects.review_current()) == [page]
@@ -96,8 +96,8 @@ def test_editor_changing_demo_text_takes_the_page_over_and_must_submit_it(as_use
     assert (demo.origin, demo.status) == (Origin.EDITORIAL, Status.IN_REVIEW)
 
 
-def test_reviewer_reads_pages_but_cannot_change_them(as_user, medical_reviewer, page):
-    client = as_user(medical_reviewer)
+def test_reviewer_reads_pages_but_cannot_change_them(as_user, reviewer, page):
+    client = as_user(reviewer)
     response = client.get(change_url(page))
     assert response.status_code == 200
     assertNotContains(response, "Save and submit for review")
@@ -106,26 +106,27 @@ def test_reviewer_reads_pages_but_cannot_change_them(as_user, medical_reviewer, 
     assert client.get("/admin/community/user/").status_code == 403
 
 
-def test_reviewer_signs_off_from_the_sign_off_page(as_user, editor, medical_reviewer, page):
+def test_reviewer_signs_off_from_the_sign_off_page(as_user, editor, reviewer, page):
     condition_submit_for_review(condition=page, editor=editor)
-    client = as_user(medical_reviewer)
+    client = as_user(reviewer)
     assertContains(client.get(change_url(page)), "Sign off this version")
     response = client.get(f"/admin/conditions/condition/{page.pk}/sign-off/")
     assertContains(response, "Amifampridine.")  # the page as readers will see it
     response = client.post(
-        f"/admin/conditions/condition/{page.pk}/sign-off/", {"next_review_on": "2027-05-01", "notes": "Checked."}
+        f"/admin/conditions/condition/{page.pk}/sign-off/",
+        {"next_review_on": "2027-05-01", "notes": "Checked.", "version": page.content_version},
     )
     assert response.status_code == 302
     review = Review.objects.get(condition=page)
     assert (review.reviewer, review.next_review_on, review.notes) == (
-        medical_reviewer, datetime.date(2027, 5, 1), "Checked.",
+        reviewer, datetime.date(2027, 5, 1), "Checked.",
     )  # fmt: skip
     page.refresh_from_db()
     assert page.status == Status.PUBLISHED
 
 
-def test_sign_off_action_is_offered_to_reviewers_only(as_user, medical_reviewer, page):
-    client = as_user(medical_reviewer)
+def test_sign_off_action_is_offered_to_reviewers_only(as_user, reviewer, page):
+    client = as_user(reviewer)
     assertContains(client.get("/admin/conditions/condition/"), "Sign off the selected page")
     response = client.post(
         "/admin/conditions/condition/", {"action": "sign_off_selected", "_selected_action": [page.pk]}
@@ -142,12 +143,12 @@ def test_moderator_handles_stories_and_cannot_see_condition_pages(as_user, moder
     assert client.get("/admin/community/user/").status_code == 403
 
 
-def test_each_role_sees_what_it_can_do_on_the_index(as_user, editor, medical_reviewer, moderator):
+def test_each_role_sees_what_it_can_do_on_the_index(as_user, editor, reviewer, moderator):
     editor_index = as_user(editor).get("/admin/").content.decode()
     assert "Editor." in editor_index
     assert "Codes failing the audit" in editor_index
     assert "Stories waiting for moderation" not in editor_index
-    reviewer_index = as_user(medical_reviewer).get("/admin/").content.decode()
+    reviewer_index = as_user(reviewer).get("/admin/").content.decode()
     assert "Submitted for review" in reviewer_index
     assert "Codes failing the audit" not in reviewer_index
     moderator_index = as_user(moderator).get("/admin/").content.decode()
@@ -159,19 +160,19 @@ def test_each_role_sees_what_it_can_do_on_the_index(as_user, editor, medical_rev
 # --- the dashboard's lists -----------------------------------------------------------------------
 
 
-def test_dashboard_lists_link_to_the_place_to_act(as_user, editor, medical_reviewer, moderator, make_condition,
+def test_dashboard_lists_link_to_the_place_to_act(as_user, editor, reviewer, moderator, make_condition,
                                                   make_story, make_user):  # fmt: skip
     today = datetime.date.today()
     waiting = make_condition(name="Waiting page", status=Status.IN_REVIEW)
     overdue = make_condition(name="Overdue page", origin=Origin.DEMO)
-    review_sign_off(condition=overdue, reviewer=medical_reviewer, reviewed_on=today - datetime.timedelta(days=400),
+    review_sign_off(condition=overdue, reviewer=reviewer, reviewed_on=today - datetime.timedelta(days=400),
                     next_review_on=today - datetime.timedelta(days=35))  # fmt: skip
     due = make_condition(name="Due page", origin=Origin.DEMO)
-    review_sign_off(condition=due, reviewer=medical_reviewer, next_review_on=today + datetime.timedelta(days=10))
+    review_sign_off(condition=due, reviewer=reviewer, next_review_on=today + datetime.timedelta(days=10))
     fresh = make_condition(name="Fresh page", origin=Origin.DEMO)
-    review_sign_off(condition=fresh, reviewer=medical_reviewer)
+    review_sign_off(condition=fresh, reviewer=reviewer)
     changed = make_condition(name="Changed page", origin=Origin.DEMO)
-    review_sign_off(condition=changed, reviewer=medical_reviewer)
+    review_sign_off(condition=changed, reviewer=reviewer)
     changed.summary = "Edited after review."
     changed.save()
     ConditionCode.objects.create(condition=fresh, system="icd-10-cm", value="G99.99")  # skipped validation
@@ -201,9 +202,9 @@ def test_dashboard_lists_link_to_the_place_to_act(as_user, editor, medical_revie
     assert "1 open report" in reports
 
 
-def test_review_state_filter(as_user, editor, medical_reviewer, make_condition):
+def test_review_state_filter(as_user, editor, reviewer, make_condition):
     reviewed = make_condition(name="Reviewed page", origin=Origin.DEMO)
-    review_sign_off(condition=reviewed, reviewer=medical_reviewer)
+    review_sign_off(condition=reviewed, reviewer=reviewer)
     never = make_condition(name="Unreviewed page", origin=Origin.DEMO)
     client = as_user(editor)
     response = client.get("/admin/conditions/condition/?review=never")
@@ -258,16 +259,57 @@ def test_editor_restores_an_earlier_version(as_user, editor, page):
     client = as_user(editor)
     first = page.history.earliest("history_date")
     client.post(change_url(page), form_data(page, treatment="A mistake."))
-    response = client.post(f"/admin/conditions/condition/{page.pk}/history/{first.history_id}/diff/")
+    url = f"/admin/conditions/condition/{page.pk}/history/{first.history_id}/diff/"
+    response = client.post(url, {"seen": client.get(url).context["seen"]})
     assert response.status_code == 302
     page.refresh_from_db()
     assert page.treatment == "Amifampridine."
 
 
-def test_reviewer_can_read_history_but_not_restore(as_user, editor, medical_reviewer, page):
+def test_sign_off_is_refused_when_the_text_changed_after_the_reviewer_read_it(as_user, editor, reviewer, page, client):
+    page.treatment = "Take 5 mg."
+    page.save()
+    condition_submit_for_review(condition=page, editor=editor)
+    reviewer = as_user(reviewer)
+    url = f"/admin/conditions/condition/{page.pk}/sign-off/"
+    response = reviewer.get(url)
+    assertContains(response, "Take 5 mg.")
+    read = response.context["form"]["version"].value()
+    # While the reviewer reads, an editor changes the dose.
+    page.refresh_from_db()
+    page.treatment = "Take 500 mg."
+    page.save()
+    response = reviewer.post(url, {"next_review_on": "2027-05-01", "notes": "", "version": read})
+    assertContains(response, "This page changed after you opened it")
+    assertContains(response, "Take 500 mg.")  # the reviewer now sees what would be signed
+    assert not Review.objects.filter(condition=page).exists()
+    page.refresh_from_db()
+    assert page.status == Status.IN_REVIEW
+    # Having read the new version, the reviewer can sign it off.
+    response = reviewer.post(url, {"next_review_on": "2027-05-01", "notes": "", "version": page.content_version})
+    assert response.status_code == 302
+    assert Review.objects.get(condition=page).content_version == page.content_version
+
+
+def test_restore_is_refused_when_the_page_changed_since_it_was_shown(as_user, editor, page):
+    client = as_user(editor)
+    first = page.history.earliest("history_date")
+    client.post(change_url(page), form_data(page, treatment="A mistake."))
+    url = f"/admin/conditions/condition/{page.pk}/history/{first.history_id}/diff/"
+    seen = client.get(url).context["seen"]
+    page.refresh_from_db()
+    page.name = "Lambert-Eaton syndrome"  # another editor renames the page meanwhile
+    page.save()
+    response = client.post(url, {"seen": seen}, follow=True)
+    assertContains(response, "Not restored: The page changed after you opened this version")
+    page.refresh_from_db()
+    assert (page.name, page.treatment) == ("Lambert-Eaton syndrome", "A mistake.")
+
+
+def test_reviewer_can_read_history_but_not_restore(as_user, editor, reviewer, page):
     first = page.history.earliest("history_date")
     as_user(editor).post(change_url(page), form_data(page, treatment="A change."))
-    client = as_user(medical_reviewer)
+    client = as_user(reviewer)
     url = f"/admin/conditions/condition/{page.pk}/history/{first.history_id}/diff/"
     response = client.get(url)
     assert response.status_code == 200
@@ -289,3 +331,19 @@ def test_inline_changes_record_who_made_them(as_user, editor, page):
     assert as_user(editor).post(change_url(page), data).status_code == 302
     assert Synonym.history.get(name="Eaton-Lambert syndrome").history_user == editor
     assertContains(as_user(editor).get(f"/admin/conditions/condition/{page.pk}/history/"), "Eaton-Lambert syndrome")
+
+
+def test_editor_edits_the_disclaimer_on_a_fresh_site(as_user, editor, make_condition):
+    from conditions.models import SiteText
+
+    assert not SiteText.objects.exists()  # a fresh site
+    condition = make_condition(slug="fresh")
+    client = as_user(editor)
+    response = client.get("/admin/conditions/sitetext/")
+    assertContains(response, "Medical disclaimer")
+    text = SiteText.objects.get(key="medical-disclaimer")
+    url = f"/admin/conditions/sitetext/{text.pk}/change/"
+    assertContains(client.get(url), "educational purposes only")
+    response = client.post(url, {"text": "Talk to your own doctor before changing a treatment."})
+    assert response.status_code == 302
+    assertContains(client.get(f"/conditions/{condition.slug}/"), "Talk to your own doctor before changing a treatment.")

@@ -91,3 +91,55 @@ def test_a_story_on_another_condition_keeps_this_page_cached(client, page, make_
     client.get("/conditions/quokka-fever/")
     make_story(other, title="Hello", status="approved")
     assert client.get("/conditions/quokka-fever/")["X-Cache"] == "hit"
+
+
+def _cached_pages():
+    from django.core.cache import cache
+
+    return [key for key in cache._cache if ":pagecache:" in key and ":pagecache:version" not in key
+            and ":pagecache:community" not in key]  # fmt: skip
+
+
+def test_junk_query_parameters_share_one_cached_copy(client, page):
+    client.get("/conditions/quokka-fever/")
+    for n in range(20):
+        response = client.get("/conditions/quokka-fever/", {"utm_source": f"junk-{n}"})
+        assert response["X-Cache"] == "hit"
+    assert len(_cached_pages()) == 1
+
+
+def test_the_parameters_a_page_reads_still_tell_copies_apart(client, page, make_condition):
+    make_condition(name="Lemur pox", slug="lemur-pox")
+    assertContains(client.get("/conditions/", {"letter": "Q", "junk": "1"}), "Quokka fever")
+    response = client.get("/conditions/", {"letter": "L", "junk": "2"})
+    assertContains(response, "Lemur pox")
+    assertNotContains(response, "Quokka fever")
+    assert client.get("/search/", {"q": "lemur", "x": "1"})["X-Cache"] == "miss"
+    assert client.get("/search/", {"q": "lemur", "x": "2"})["X-Cache"] == "hit"
+    assertContains(client.get("/search/", {"q": "quokka"}), "Quokka fever")
+
+
+def test_check_deploy_refuses_a_per_process_cache_with_several_workers(settings, monkeypatch):
+    from django.core import checks
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setenv("GUNICORN_WORKERS", "4")
+    errors = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])
+    assert [e.id for e in errors if e.level >= checks.WARNING] == ["diseasemaps.E001"]
+
+    monkeypatch.setenv("GUNICORN_WORKERS", "1")  # one process: its own cache is the only one
+    assert not checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])
+
+
+def test_check_deploy_accepts_the_default_shared_cache(monkeypatch):
+    from django.core import checks
+    from django.test import override_settings
+
+    from diseasemaps import settings as project_settings
+
+    assert project_settings.CACHES["default"]["BACKEND"] in {
+        "diseasemaps.cache.DatabaseCache", "django.core.cache.backends.redis.RedisCache"
+    }  # fmt: skip
+    monkeypatch.setenv("GUNICORN_WORKERS", "4")
+    with override_settings(CACHES=project_settings.CACHES):  # what the site runs with (tests: a memory cache)
+        assert not checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])

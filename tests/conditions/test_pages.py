@@ -111,4 +111,64 @@ def test_updates_feed(client, make_condition):
 
 def test_healthz_checks_the_database(client, db):
     response = client.get("/healthz")
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "tasks": {"ready": 0, "failed_last_day": 0}}
+
+
+# --- stored page parts across releases -------------------------------------------------------
+
+
+def test_parts_stored_by_an_older_release_are_rendered_again(client, make_condition, settings):
+    from conditions.models import Condition
+
+    condition = make_condition(name="Quokka fever", slug="quokka-fever", summary="Current summary.")
+    old_release = {"site_url": settings.SITE_URL, "head": "", "intro": "<h1>Old template</h1>", "main": "",
+                   "related": "", "description": "Old."}  # fmt: skip
+    Condition.objects.filter(pk=condition.pk).update(page_parts=old_release)
+    response = client.get("/conditions/quokka-fever/")
+    assertNotContains(response, "Old template")
+    assertContains(response, "Current summary.")
+
+
+def test_a_changed_part_template_renders_every_page_again(client, make_condition, settings, tmp_path):
+    from pathlib import Path
+
+    from conditions import pages
+
+    make_condition(name="Quokka fever", slug="quokka-fever", summary="Current summary.")
+    assertNotContains(client.get("/conditions/quokka-fever/"), "Released today")
+    # A release whose intro template says something new (a template directory found first).
+    intro = Path(settings.BASE_DIR / "templates/conditions/parts/intro.html").read_text()
+    (tmp_path / "conditions/parts").mkdir(parents=True)
+    (tmp_path / "conditions/parts/intro.html").write_text("<p>Released today</p>" + intro)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    pages._templates_digest.cache_clear()  # a new release starts new processes
+    try:
+        settings.PAGE_CACHE = False
+        assertContains(client.get("/conditions/quokka-fever/"), "Released today")
+    finally:
+        pages._templates_digest.cache_clear()
+
+
+def test_rebuild_derived_empties_stored_parts_and_rebuilds_search(client, make_condition):
+    from django.core.management import call_command
+
+    from conditions.models import Condition, SearchEntry
+
+    condition = make_condition(name="Quokka fever", slug="quokka-fever")
+    client.get("/conditions/quokka-fever/")
+    assert Condition.objects.get(pk=condition.pk).page_parts
+    SearchEntry.objects.all().delete()  # as after a restore made with dumpdata
+    call_command("rebuild_search", verbosity=0)  # the former name of rebuild_derived still works
+    assert Condition.objects.get(pk=condition.pk).page_parts == {}
+    assertContains(client.get("/search/", {"q": "quokka"}), "Quokka fever")
+
+
+def test_a_review_saved_in_the_shell_sets_the_last_reviewed_date(make_condition, reviewer):
+    import datetime
+
+    from conditions.models import Condition, Review
+
+    condition = make_condition(name="Quokka fever", slug="quokka-fever")
+    dates = {"reviewed_on": datetime.date(2026, 5, 1), "next_review_on": datetime.date(2027, 5, 1)}
+    Review.objects.create(condition=condition, reviewer=reviewer, content_version=condition.content_version, **dates)
+    assert Condition.objects.get(pk=condition.pk).last_reviewed_on == datetime.date(2026, 5, 1)

@@ -2,10 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from conditions import search
 from conditions.catalogue import hpo, opendata
 from conditions.catalogue.importer import import_catalogue
-from conditions.models import Condition, Origin
 
 
 class Command(BaseCommand):
@@ -23,10 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, limit, only, verbosity, **options):
         started = time.monotonic()
         only = {n.strip() for n in only.split(",")} if only else None
-        result = import_catalogue(limit=limit, only=only, dry_run=dry_run)
-        if not dry_run:
-            enriched = Condition.objects.filter(origin__in=[Origin.CATALOGUE, Origin.DEMO])
-            search.refresh(enriched.values_list("pk", flat=True))
+        result = import_catalogue(limit=limit, only=only, dry_run=dry_run)  # refreshes what it changed (derived.py)
         if verbosity:
             verb = "Would import" if dry_run else "Imported"
             self.stdout.write(

@@ -1,27 +1,5 @@
-from django.core.management.base import BaseCommand
-from django.db import transaction
-
-from conditions import pagecache, search
-from conditions.models import Condition, SearchEntry
+from .rebuild_derived import Command as RebuildDerived
 
 
-class Command(BaseCommand):
-    help = (
-        "Rebuild the search index of every published condition from the database and retire cached "
-        "pages. Run it after restoring a backup made with dumpdata (which leaves the index out) or a "
-        "bulk change made outside the site. Safe to re-run."
-    )
-
-    def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Count the pages, change nothing.")
-
-    def handle(self, *args, dry_run, verbosity, **options):
-        published = Condition.objects.published().count()
-        if dry_run:
-            self.stdout.write(f"Would index {published} published conditions ({SearchEntry.objects.count()} now).")
-            return
-        with transaction.atomic():
-            search.refresh()
-        pagecache.invalidate()
-        if verbosity:
-            self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {SearchEntry.objects.count()} conditions."))
+class Command(RebuildDerived):
+    help = "The former name of rebuild_derived, kept for the backup procedures that use it. " + RebuildDerived.help

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conditions', '0004_stored_page_parts'),
+        ('conditions', '0006_condition_code_roles'),
     ]
 
     operations = [
