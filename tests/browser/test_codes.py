@@ -23,7 +23,7 @@ CODE_PAGES = [
 
 def test_reader_follows_a_code_from_the_lems_page_to_its_page_and_across_the_crosswalk(page):
     page.goto(LEMS)
-    page.get_by_role("table").get_by_role("link", name="G70.81", exact=True).click()
+    page.get_by_role("table", name="This condition’s codes").get_by_role("link", name="G70.81", exact=True).click()
     expect(page).to_have_url(re.compile(r"/codes/icd-10-cm/G70\.81/$"))
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text("ICD-10-CM G70.81: Lambert-Eaton syndrome in disease classified elsewhere")

@@ -64,5 +64,5 @@ def test_editor_edits_lems_reviewer_signs_off_readers_see_it(browser, site_url):
         f"Medically reviewed by Demo Reviewer, MD, neurology (fictional demo account) on {today.day} {today:%B %Y}"
     )
     expect(page.locator("#review")).not_to_contain_text("Demo content, not yet reviewed")
-    expect(page.get_by_role("table")).to_contain_text("G70.80")
+    expect(page.get_by_role("table", name="This condition’s codes")).to_contain_text("G70.80")
     reader.close()

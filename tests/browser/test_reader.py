@@ -14,7 +14,7 @@ def test_reader_goes_home_to_index_to_lems_and_sees_codes_review_line_and_discla
     page.get_by_role("link", name="Lambert-Eaton myasthenic syndrome").click()
     expect(page).to_have_url(re.compile(f"{LEMS}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lambert-Eaton myasthenic syndrome")
-    codes = page.get_by_role("table")
+    codes = page.get_by_role("table", name="This condition’s codes")
     expect(codes).to_contain_text("G70.80")
     expect(codes).to_contain_text("Lambert-Eaton syndrome, unspecified")
     expect(codes).to_contain_text("358.30")
@@ -44,7 +44,7 @@ def test_pages_read_without_javascript(browser, site_url):
     context = browser.new_context(base_url=site_url, java_script_enabled=False)
     page = context.new_page()
     page.goto(LEMS)
-    expect(page.get_by_role("table")).to_contain_text("G70.80")
+    expect(page.get_by_role("table", name="This condition’s codes")).to_contain_text("G70.80")
     context.close()
 
 
@@ -68,4 +68,4 @@ def test_print_stylesheet_hides_navigation(page):
     page.goto(LEMS)
     page.emulate_media(media="print")
     expect(page.get_by_role("banner")).to_be_hidden()
-    expect(page.get_by_role("table")).to_be_visible()
+    expect(page.get_by_role("table", name="This condition’s codes")).to_be_visible()
