@@ -114,6 +114,8 @@ FINDINGS = {
     "HP:0025354",  # Abnormal cellular phenotype
     "HP:0002921",  # Abnormal cerebrospinal fluid morphology
     "HP:0033354",  # Abnormal urine metabolite level
+    "HP:0011112",  # Abnormal circulating cytokine concentration
+    "HP:0025021",  # Abnormal erythrocyte sedimentation rate
 }
 NEOPLASM = "HP:0002664"
 METABOLISM = "HP:0001939"

@@ -134,6 +134,8 @@ def test_hpo_hierarchy_sets_apart_findings_and_tumours():
     assert hpo.classify("HP:0003403") == ("finding", "")  # EMG: decremental response
     assert hpo.classify("HP:0100522") == ("tumour", "")  # Thymoma
     assert hpo.classify("HP:0000217") == ("sign", "Head, face, mouth and neck")  # Xerostomia
+    assert hpo.classify("HP:0003565") == ("finding", "")  # Elevated erythrocyte sedimentation rate
+    assert hpo.classify("HP:0030783") == ("finding", "")  # Increased circulating interleukin 6 concentration
 
 
 def test_short_answer_without_definition_names_frequent_specific_signs_in_plain_words(db):
