@@ -5,12 +5,13 @@ import json
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
+from .catalogue.names import lower_first
 from .codes import format as code_format
 from .codes.lookup import CodeQuerySet
 from .markdown import MAX_LENGTH, TOO_LONG, normalise_newlines, render
@@ -131,8 +132,11 @@ def page_prefetches():
         Prefetch("related", queryset=Condition.objects.published().only("name", "slug", "acronym")),
         Prefetch(
             "signs",
-            queryset=ConditionSymptom.objects.select_related("symptom").order_by("frequency_rank", "symptom__name"),
+            queryset=ConditionSymptom.objects.select_related("symptom").order_by(
+                "frequency_rank", "-symptom__specificity", "symptom__name"
+            ),
         ),
+        "facts",
     ]
 
 
@@ -143,6 +147,12 @@ class ConditionQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the condition page's stored parts print, in a fixed number of queries."""
         return self.prefetch_related(*page_prefetches())
+
+    def indexable(self):
+        """Pages worth a search engine's visit: written by people (editorial or demo text) or
+        carrying a definition. Other catalogue pages are marked noindex and left out of the sitemap."""
+        definition = ConditionFact.objects.definitions().filter(condition=OuterRef("pk"))
+        return self.filter(~Q(origin=Origin.CATALOGUE) | Q(Exists(definition)))
 
     def recently_reviewed(self):
         return self.published().exclude(last_reviewed_on=None).order_by("-last_reviewed_on", "name")
@@ -338,6 +348,36 @@ class Condition(models.Model):
     def sections(self):
         """(heading, html) for each section with text, in reading order."""
         return [(label, self.rendered.get(field, "")) for field, label in self.SECTIONS if getattr(self, field)]
+
+    def is_indexable(self):
+        """The rule of ConditionQuerySet.indexable() for one page; uses the prefetched facts."""
+        return self.origin != Origin.CATALOGUE or any(f.kind == ConditionFact.Kind.DEFINITION for f in self.facts.all())
+
+    def facts_by_kind(self):
+        """{kind: [ConditionFact]} from the prefetched facts."""
+        grouped = {}
+        for fact in self.facts.all():
+            grouped.setdefault(fact.kind, []).append(fact)
+        return grouped
+
+    def sign_groups(self):
+        """The page's signs as [(heading, [ConditionSymptom])]: symptoms by body system (the group
+        with the most frequent sign first), then test and laboratory findings, then tumours that
+        can come with it. Uses the prefetched signs, already most frequent and specific first."""
+        by_system, findings, tumours = {}, [], []
+        for sign in self.signs.all():
+            if sign.symptom.category == Symptom.Category.FINDING:
+                findings.append(sign)
+            elif sign.symptom.category == Symptom.Category.TUMOUR:
+                tumours.append(sign)
+            else:
+                by_system.setdefault(sign.symptom.body_system or "Other signs", []).append(sign)
+        groups = list(by_system.items())
+        if findings:
+            groups.append(("Test and laboratory findings", findings))
+        if tumours:
+            groups.append(("Tumours that can occur with it", tumours))
+        return groups
 
     def latest_review(self):
         """The newest review; uses the prefetched reviews (page_prefetches)."""
@@ -562,9 +602,19 @@ class SiteText(models.Model):
 class Symptom(models.Model):
     """A sign or symptom: a term of the Human Phenotype Ontology (HPO)."""
 
+    class Category(models.TextChoices):
+        SIGN = "sign", "Sign or symptom"
+        FINDING = "finding", "Test or laboratory finding"
+        TUMOUR = "tumour", "Associated tumour"
+
     hpo_id = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=300)
     slug = models.SlugField(max_length=100, unique=True)
+    # From the HPO's own synonyms and hierarchy (import_catalogue).
+    layperson_name = models.CharField(max_length=300, blank=True, help_text="HPO's layperson synonym: 'Dry mouth'.")
+    body_system = models.CharField(max_length=60, blank=True)
+    category = models.CharField(max_length=10, choices=Category, default=Category.SIGN)
+    specificity = models.FloatField(default=0, help_text="Information content over the annotated diseases.")
 
     class Meta:
         ordering = ["name"]
@@ -574,6 +624,13 @@ class Symptom(models.Model):
 
     def get_absolute_url(self):
         return reverse("conditions:symptom-detail", args=[self.slug])
+
+    @property
+    def plain_name(self):
+        """The layperson name first, the clinical term after: "Dry mouth (xerostomia)"."""
+        if not self.layperson_name or self.layperson_name.lower() == self.name.lower():
+            return self.name
+        return f"{self.layperson_name} ({lower_first(self.name)})"
 
 
 class ConditionSymptom(models.Model):
@@ -608,3 +665,48 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return self.names.split("\n", 1)[0]
+
+
+class FactQuerySet(models.QuerySet):
+    def definitions(self):
+        return self.filter(kind=ConditionFact.Kind.DEFINITION)
+
+
+class ConditionFact(models.Model):
+    """One fact about a condition taken from open data by import_catalogue, with the source,
+    release and licence it comes under; the page prints all three beside it."""
+
+    class Kind(models.TextChoices):
+        DEFINITION = "definition", "Definition"
+        OTHER_NAMES = "other_names", "Other names"
+        INHERITANCE = "inheritance", "How it is inherited"
+        ONSET = "onset", "When it starts"
+        GENE = "gene", "Gene"
+        SIGNS_NOTE = "signs_note", "About the signs"
+        LINK = "link", "Read more"
+
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="facts")
+    kind = models.CharField(max_length=12, choices=Kind)
+    text = models.TextField()
+    url = models.URLField(max_length=500, blank=True)
+    source = models.CharField(max_length=200, help_text="Who says so, e.g. 'MONDO'.")
+    release = models.CharField(max_length=60, blank=True, help_text="The source's release the fact was read from.")
+    licence = models.CharField(max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    objects = FactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "order", "id"]
+        indexes = [
+            # the sitemap and noindex rule: catalogue pages with a definition
+            models.Index(fields=["kind", "condition"], name="conditions_fact_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.condition_id}: {self.text[:60]}"
+
+    @property
+    def credit(self):
+        return ", ".join(
+            part for part in [self.source, self.release and f"release {self.release}", self.licence] if part
+        )

@@ -85,6 +85,9 @@ def page_context(condition):
         "references": condition.references.all(),
         "related": condition.related.all(),
         "signs": condition.signs.all(),
+        "sign_groups": condition.sign_groups(),
+        "facts": condition.facts_by_kind(),
+        "indexable": condition.is_indexable(),
         "canonical_url": settings.SITE_URL + condition.get_absolute_url(),
         "structured_data": _structured_data(condition, codes, review),
     }

@@ -5,10 +5,12 @@ from .models import Condition
 
 
 class ConditionSitemap(Sitemap):
+    """Pages with a definition or text written by people; thin catalogue pages carry noindex instead."""
+
     changefreq = "monthly"
 
     def items(self):
-        return Condition.objects.published().only("slug", "updated_at").order_by("name")
+        return Condition.objects.published().indexable().only("slug", "updated_at").order_by("name")
 
     def lastmod(self, condition):
         return condition.updated_at

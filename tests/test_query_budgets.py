@@ -99,9 +99,9 @@ def test_the_catalogue_is_real_and_large(site):
 
 def test_condition_page_budget(client, busiest, django_assert_max_num_queries):
     # First view after a change: condition; synonyms; references; codes+code; reviews+reviewer;
-    # related; signs+symptom; storing the rendered parts; member count; 3 stories+authors;
-    # the medical disclaimer
-    with django_assert_max_num_queries(11):
+    # related; signs+symptom; open-data facts; storing the rendered parts; member count;
+    # 3 stories+authors; the medical disclaimer
+    with django_assert_max_num_queries(12):
         response = client.get(busiest.get_absolute_url())
     assertContains(response, "1,000 members")
     assertContains(response, "Other name 19")

