@@ -316,7 +316,12 @@ def member_export(*, user):
             "display_name": user.display_name,
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
+            "health_data_consent_at": user.health_data_consent_at.isoformat() if user.health_data_consent_at else None,
+            "age_confirmed_at": user.age_confirmed_at.isoformat() if user.age_confirmed_at else None,
+            "page_update_emails": user.page_updates,
+            "story_emails": user.story_emails,
         },
+        "following": list(user.follows.order_by("condition__name").values_list("condition__name", flat=True)),
         "memberships": [
             {
                 "condition": m.condition.name,
