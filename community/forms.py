@@ -6,9 +6,21 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from conditions.validators import no_bidi_controls
 
 from . import ratelimit
-from .models import Role, Story, StoryReport, User
+from .models import PageUpdates, Role, Story, StoryReport, User
 
 STORY_BODY_MAX = 10_000
+STORY_TOO_LONG = (
+    "Your story is {length:,} characters; the limit is {limit:,}. Nothing was lost: shorten it and send it again."
+)
+HEALTH_DATA_CONSENT_LABEL = (
+    "I agree that DiseaseMaps keeps the health-related information I give it: the communities I join, "
+    "the pages I follow and the stories I write"
+)
+HEALTH_DATA_CONSENT_HELP = (
+    "Joining a condition's community says that you, or someone close to you, has it. "
+    "You can withdraw this consent on your account page at any time; you then leave your communities."
+)
+CONSENT_REQUIRED = "Tick this box to agree, or we cannot keep your communities and stories."
 ROLE_ERROR = "Choose the role that describes you."
 
 
@@ -59,7 +71,16 @@ class SignupForm(HoneypotMixin, forms.Form):
         error_messages={"required": "Choose a password."},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
-    field_order = ["email", "display_name", "password", "website"]
+    health_data_consent = forms.BooleanField(
+        label=HEALTH_DATA_CONSENT_LABEL,
+        help_text=HEALTH_DATA_CONSENT_HELP,
+        error_messages={"required": CONSENT_REQUIRED},
+    )
+    age_confirmed = forms.BooleanField(
+        label="I am 16 or older",
+        error_messages={"required": "DiseaseMaps accounts are for people aged 16 or older."},
+    )
+    field_order = ["email", "display_name", "password", "health_data_consent", "age_confirmed", "website"]
 
     def clean_email(self):
         # Whether the address has an account is never said here: see services.member_signup.
@@ -170,6 +191,9 @@ class NewPasswordForm(PlainLabels, SetPasswordForm):
 
 
 class JoinForm(PlainLabels, forms.Form):
+    """With `needs_consent` (a member who has not agreed, or withdrew their consent), joining
+    asks for the consent to keeping health-related data first."""
+
     role = forms.ChoiceField(
         label="I am a",
         choices=Role.choices,
@@ -182,14 +206,37 @@ class JoinForm(PlainLabels, forms.Form):
         help_text="Unticked, nobody can see that you are a member: the public sees only the count.",
     )
 
+    def __init__(self, *args, needs_consent=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_consent:
+            self.fields["health_data_consent"] = forms.BooleanField(
+                label=HEALTH_DATA_CONSENT_LABEL,
+                help_text=HEALTH_DATA_CONSENT_HELP,
+                error_messages={"required": CONSENT_REQUIRED},
+            )
+
+
+class NotificationsForm(PlainLabels, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["page_updates", "story_emails"]
+        labels = {
+            "page_updates": "When a page I follow is updated after a medical review",
+            "story_emails": "E-mail me when a moderator publishes, does not publish or edits one of my stories",
+        }
+        help_texts = {"page_updates": "", "story_emails": ""}
+        widgets = {"page_updates": forms.RadioSelect(choices=PageUpdates.choices)}
+
 
 class StoryForm(HoneypotMixin, forms.ModelForm):
+    # No max_length: the browser would cut a longer paste without a word (maxlength). The length is
+    # checked in clean_body, which says how long the story is; static/js/story-counter.js counts as one types.
     body = forms.CharField(
         label="Your story",
-        max_length=STORY_BODY_MAX,
-        widget=forms.Textarea(attrs={"rows": 14}),
-        help_text="Markdown: *italic*, **bold**, blank line for a new paragraph, - for a list. "
-        "Leave out names, dates and places that could identify someone.",
+        widget=forms.Textarea(attrs={"rows": 14, "data-limit": STORY_BODY_MAX}),
+        help_text="Some questions that may help: How did it start? What helped? What do you wish you had "
+        "known sooner? What would you tell someone who has just been diagnosed, or who cares for someone who has? "
+        f"Up to {STORY_BODY_MAX:,} characters. Leave out names, dates and places that could identify someone.",
     )
     consent = forms.BooleanField(
         required=True,
@@ -223,6 +270,17 @@ class StoryForm(HoneypotMixin, forms.ModelForm):
         if not title:
             raise forms.ValidationError("Give your story a title.")
         return title
+
+    def clean_body(self):
+        # Browsers send new lines as CRLF; counted as one character, as the page's counter does.
+        body = normalise_newlines(self.cleaned_data["body"])
+        if len(body) > STORY_BODY_MAX:
+            raise forms.ValidationError(STORY_TOO_LONG.format(length=len(body), limit=STORY_BODY_MAX), code="too_long")
+        return body
+
+
+def normalise_newlines(text):
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class StoryReportForm(HoneypotMixin, forms.ModelForm):

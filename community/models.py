@@ -19,6 +19,12 @@ class MemberManager(UserManager):
         return super().create_superuser(username or email, email, password, **extra_fields)
 
 
+class PageUpdates(models.TextChoices):
+    DAILY = "daily", "An e-mail when a page I follow is updated after review (at most one a day per page)"
+    WEEKLY = "weekly", "One e-mail a week listing the pages I follow that were updated"
+    NEVER = "never", "No e-mails about page updates"
+
+
 class User(AbstractUser):
     """A member signs in with their e-mail address, which is never shown to anyone else."""
 
@@ -38,12 +44,33 @@ class User(AbstractUser):
     is_awaiting_confirmation = models.BooleanField(
         default=False, help_text="Signed up but has not yet confirmed the e-mail address: cannot log in until then."
     )
+    # Joining a condition's community, or following it, says the member or someone close to them
+    # has it: health data, kept only with this consent (given at sign-up, withdrawn on /accounts/me/).
+    health_data_consent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member agreed to DiseaseMaps keeping their health-related data."
+    )
+    age_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member confirmed being 16 or older."
+    )
+    page_updates = models.CharField(
+        max_length=10,
+        choices=PageUpdates,
+        default=PageUpdates.DAILY,
+        help_text="E-mails about the condition pages the member follows.",
+    )
+    story_emails = models.BooleanField(
+        default=True, help_text="E-mails about the member's own stories: published, not published, edited."
+    )
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
     objects = MemberManager()
 
     def __str__(self):
         return self.display_name or self.username
+
+    @property
+    def has_health_data_consent(self):
+        return self.health_data_consent_at is not None
 
 
 class Role(models.TextChoices):
@@ -211,3 +238,50 @@ class StoryReport(models.Model):
 
     def __str__(self):
         return f"Report on {self.story}"
+
+
+class Follow(models.Model):
+    """A member follows a condition's page: joining its community follows it, and a member can
+    follow a page without joining. Like a membership it is private: nobody else ever sees it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="follows")
+    condition = models.ForeignKey("conditions.Condition", models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "condition"], name="community_follow_unique")]
+
+    def __str__(self):
+        return f"{self.user} follows {self.condition}"
+
+
+class PageUpdate(models.Model):
+    """A condition page's medical content was published after a medical review: what followers
+    are told about (community.notifications)."""
+
+    condition = models.ForeignKey("conditions.Condition", models.CASCADE, related_name="page_updates")
+    content_version = models.PositiveIntegerField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # a weekly digest: the updates of the pages a member follows since a date
+            models.Index(fields=["condition", "published_at"], name="community_pageupdate_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.condition} version {self.content_version}"
+
+
+class Notification(models.Model):
+    """One e-mail about followed pages, by its key: the unique key is what keeps a member to one
+    e-mail per page per day ("page:<condition>:<user>:<date>") or one digest per week
+    ("digest:<user>:<week>"), however many workers and sign-offs there are."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.key

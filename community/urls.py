@@ -8,6 +8,7 @@ urlpatterns = [
     path("conditions/<slug:slug>/community/", views.community_detail, name="detail"),
     path("conditions/<slug:slug>/join/", views.join, name="join"),
     path("conditions/<slug:slug>/leave/", views.leave, name="leave"),
+    path("conditions/<slug:slug>/follow/", views.follow, name="follow"),
     path("conditions/<slug:slug>/stories/new/", views.story_new, name="story-new"),
     path("conditions/<slug:slug>/stories/<int:pk>/edit/", views.story_edit, name="story-edit"),
     path("conditions/<slug:slug>/stories/<int:pk>/withdraw/", views.story_withdraw, name="story-withdraw"),
@@ -19,6 +20,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/me/", views.me, name="me"),
     path("accounts/me/export/", views.me_export, name="me-export"),
+    path("accounts/me/consent/", views.me_consent, name="me-consent"),
+    path("accounts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("privacy/", views.privacy, name="privacy"),
     path("accounts/me/delete/", views.me_delete, name="me-delete"),
     path("accounts/password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path(

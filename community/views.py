@@ -7,31 +7,39 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from conditions.markdown import render as render_markdown
-from conditions.models import Condition
+from conditions.models import Condition, SiteText, fingerprint
 
-from . import ratelimit, services
+from . import identifying, ratelimit, services, tasks
 from .forms import (
     STORY_BODY_MAX,
+    STORY_TOO_LONG,
     DeleteAccountForm,
     HoneypotPasswordResetForm,
     JoinForm,
     LoginForm,
     NewPasswordForm,
+    NotificationsForm,
     SignupConfirmForm,
     SignupForm,
     StoryForm,
     StoryReportForm,
+    normalise_newlines,
 )
-from .models import Role, Story, User
+from .models import Follow, Role, Story, User
 from .tasks import confirmation_tokens
 
 STORIES_PER_PAGE = 10
@@ -39,8 +47,14 @@ SUBMITTED = "Thank you. Your story is waiting for a moderator; you can follow it
 LISTED_MEMBERS_SHOWN = 50
 
 
-def _condition(slug):
-    return get_object_or_404(Condition.objects.published().only("name", "slug", "acronym"), slug=slug)
+def _condition(slug, viewer=None):
+    """The published condition; for a logged-in `viewer`, annotated with `viewer_follows`, in the same query."""
+    conditions = Condition.objects.published().only("name", "slug", "acronym")
+    if viewer is not None and viewer.is_authenticated:
+        conditions = conditions.annotate(
+            viewer_follows=Exists(Follow.objects.filter(condition=OuterRef("pk"), user=viewer))
+        )
+    return get_object_or_404(conditions, slug=slug)
 
 
 def _community_url(condition, anchor=""):
@@ -62,16 +76,19 @@ def _render_community(request, condition, join_form=None, status=200):
     )
     stories = condition.stories.approved().select_related("author").defer("body").order_by("-created_at", "-id")
     page = Paginator(stories, STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    membership = None
+    membership, following = None, False
     if request.user.is_authenticated:
         membership = condition.memberships.filter(user=request.user).first()
+        following = membership is not None or getattr(condition, "viewer_follows", False)
+    needs_consent = request.user.is_authenticated and not request.user.has_health_data_consent
     if join_form is None:
         role = membership.role if membership else request.GET.get("role")
         join_form = JoinForm(
             initial={
                 "role": role if role in Role.values else None,
                 "is_public": bool(membership and membership.is_public),
-            }
+            },
+            needs_consent=needs_consent,
         )
     show_exact = total >= settings.COMMUNITY_MIN_PUBLIC_COUNT
     context = {
@@ -84,6 +101,8 @@ def _render_community(request, condition, join_form=None, status=200):
         "more_listed": len(listed) > LISTED_MEMBERS_SHOWN,
         "page": page,
         "membership": membership,
+        "following": following,
+        "needs_consent": needs_consent,
         "join_form": join_form,
         "user_id": request.user.pk,
     }
@@ -92,37 +111,120 @@ def _render_community(request, condition, join_form=None, status=200):
 
 @require_safe
 def community_detail(request, slug):
-    return _render_community(request, _condition(slug))
+    return _render_community(request, _condition(slug, request.user))
 
 
-def _log_in_first(request, condition, role=None):
+def _log_in_first(request, condition, role=None, action="join"):
     """Join and leave are POST-only: after logging in the member comes back to the community page
     (with the role they picked), not to a URL that answers only POST."""
     query = f"?{urlencode({'role': role})}" if role in Role.values else ""
-    messages.info(request, f"Log in or sign up to join the {condition.name} community.")
+    messages.info(request, f"Log in or sign up to {action} the {condition.name} community.")
     return redirect_to_login(_community_url(condition, query + "#membership"))
+
+
+# A visitor who presses Join is asked to log in or sign up first; the join they started is kept
+# (signed) in their session, and in the confirmation link a sign-up mails, so that logging in or
+# confirming finishes it wherever the link is opened: nothing to press again.
+JOIN_SALT = "community.join"
+PENDING_JOIN = "pending_join"
+JOIN_VALID_FOR = 7 * 24 * 3600  # longer than a confirmation link (PASSWORD_RESET_TIMEOUT)
+
+
+def join_intent(*, condition, role, is_public):
+    return signing.dumps({"slug": condition.slug, "role": role, "public": bool(is_public)}, salt=JOIN_SALT)
+
+
+def _finish_join(request, signed):
+    """Joins the logged-in member as the signed join says, with a message saying so; returns the
+    community page's URL, or "" if there was nothing to finish."""
+    request.session.pop(PENDING_JOIN, None)
+    try:
+        intent = signing.loads(signed, salt=JOIN_SALT, max_age=JOIN_VALID_FOR) if signed else None
+    except signing.BadSignature:
+        intent = None
+    if not intent or intent.get("role") not in Role.values:
+        return ""
+    condition = Condition.objects.published().only("name", "slug").filter(slug=intent.get("slug")).first()
+    if condition is None:
+        return ""
+    url = _community_url(condition, f"?{urlencode({'role': intent['role']})}#membership")
+    try:
+        membership, created = services.membership_join(
+            user=request.user, condition=condition, role=intent["role"], is_public=intent.get("public", False)
+        )
+    except ValidationError:  # an account that has not agreed to keeping health data: one step left
+        messages.info(
+            request, f"One step left to join the {condition.name} community: tick the box to agree, then press Join."
+        )
+        return url
+    _joined_message(request, condition, membership, created)
+    return _community_url(condition, "#membership")
+
+
+def _joined_message(request, condition, membership, created):
+    role = membership.get_role_display().lower()
+    if created:
+        messages.success(
+            request,
+            f"You joined the {condition.name} community as a {role}. You follow its page: "
+            "we e-mail you when its medical content is updated after review.",
+        )
+    else:
+        messages.success(request, f"Your membership is saved: you are in the {condition.name} community as a {role}.")
 
 
 @require_POST
 def join(request, slug):
-    condition = _condition(slug)
+    condition = _condition(slug, request.user)
     if not request.user.is_authenticated:
-        return _log_in_first(request, condition, request.POST.get("role"))
-    form = JoinForm(request.POST)
+        role = request.POST.get("role")
+        if role in Role.values:
+            request.session[PENDING_JOIN] = join_intent(
+                condition=condition, role=role, is_public=request.POST.get("is_public") == "on"
+            )
+        return _log_in_first(request, condition, role)
+    needs_consent = not request.user.has_health_data_consent
+    form = JoinForm(request.POST, needs_consent=needs_consent)
     if not form.is_valid():
         return _render_community(request, condition, join_form=form)
     if ratelimit.hit(request, "membership"):
         form.add_error(None, ratelimit.MESSAGE)
         return _render_community(request, condition, join_form=form, status=429)
+    if needs_consent:
+        services.member_consent_give(user=request.user)
     membership, created = services.membership_join(
         user=request.user, condition=condition, role=form.cleaned_data["role"], is_public=form.cleaned_data["is_public"]
     )
-    role = membership.get_role_display().lower()
-    if created:
-        messages.success(request, f"You joined the {condition.name} community as a {role}.")
-    else:
-        messages.success(request, f"Your membership is saved: you are in the {condition.name} community as a {role}.")
+    _joined_message(request, condition, membership, created)
     return redirect(_community_url(condition, "#membership"))
+
+
+@require_POST
+def follow(request, slug):
+    """Follows a page without joining its community: e-mails when it is updated after review."""
+    condition = _condition(slug)
+    if not request.user.is_authenticated:
+        return _log_in_first(request, condition, action="follow")
+    if ratelimit.hit(request, "membership"):
+        messages.error(request, ratelimit.MESSAGE)
+        return redirect(_community_url(condition, "#follow"))
+    if request.POST.get("unfollow"):
+        if services.condition_unfollow(user=request.user, condition=condition):
+            messages.success(request, f"You no longer follow the {condition.name} page.")
+        return redirect(_community_url(condition, "#follow"))
+    try:
+        if request.POST.get("health_data_consent") == "on" and not request.user.has_health_data_consent:
+            services.member_consent_give(user=request.user)
+        services.condition_follow(user=request.user, condition=condition)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"You follow the {condition.name} page: we e-mail you when its medical content is updated after review. "
+            "Nobody else can see what you follow.",
+        )
+    return redirect(_community_url(condition, "#follow"))
 
 
 @require_POST
@@ -133,31 +235,58 @@ def leave(request, slug):
     if ratelimit.hit(request, "membership"):
         messages.error(request, ratelimit.MESSAGE)
     elif services.membership_leave(user=request.user, condition=condition):
-        messages.success(request, f"You left the {condition.name} community. Your stories stay as they are.")
+        messages.success(
+            request,
+            f"You left the {condition.name} community and no longer follow its page. Your stories stay as they are.",
+        )
     else:
         messages.info(request, f"You are not a member of the {condition.name} community.")
     return redirect(_community_url(condition, "#membership"))
 
 
-def _story_form_page(request, condition, form, story=None, preview_html=None, status=200):
-    context = {"condition": condition, "form": form, "story": story, "preview_html": preview_html}
+def _story_form_page(request, condition, form, story=None, preview_html=None, flags=None, status=200):
+    context = {
+        "condition": condition,
+        "form": form,
+        "story": story,
+        "preview_html": preview_html,
+        "flags": flags or [],
+        "body_limit": STORY_BODY_MAX,
+    }
+    if flags:  # "Send it as it is" carries the text it was shown for: any change is checked again
+        context["details_checked"] = fingerprint(normalise_newlines(form["body"].value() or ""))
     return render(request, "community/story_form.html", context, status=status)
+
+
+def _typed(request, condition, **changes):
+    """An unbound form filled with what was typed: no "required" errors shown yet."""
+    return StoryForm(initial=request.POST.dict() | changes, condition=condition)
 
 
 def _story_form_view(request, condition, story=None):
     """New and edit share one flow: Preview renders the Markdown on the server (no JavaScript
-    needed) and keeps every field as typed; Submit checks, rate-limits and saves."""
-    if request.method == "POST" and "preview" in request.POST:
-        # An unbound form filled with what was typed: a preview shows no "required" errors yet.
-        form = StoryForm(initial=request.POST.dict(), condition=condition)
-        body = request.POST.get("body", "")
+    needed) and keeps every field as typed; Submit checks, shows what looks like identifying
+    details (identifying.py) until the author removes them or sends the text as it is, rate-limits
+    and saves."""
+    if request.method == "POST" and ("preview" in request.POST or "remove_details" in request.POST):
+        body = normalise_newlines(request.POST.get("body", ""))
         if ratelimit.hit(request, "preview"):
             messages.error(request, ratelimit.MESSAGE)
-            return _story_form_page(request, condition, form, story, status=429)
+            return _story_form_page(request, condition, _typed(request, condition), story, status=429)
         if len(body) > STORY_BODY_MAX:  # refused before rendering: any length would cost time
-            messages.error(request, f"Your story is too long to preview: at most {STORY_BODY_MAX:,} characters.")
-            return _story_form_page(request, condition, form, story, status=400)
-        return _story_form_page(request, condition, form, story, render_markdown(body))
+            messages.error(request, STORY_TOO_LONG.format(length=len(body), limit=STORY_BODY_MAX))
+            return _story_form_page(request, condition, _typed(request, condition), story, status=400)
+        if "remove_details" in request.POST:
+            flags = identifying.find(body)
+            body = identifying.remove(body, flags)
+            messages.info(
+                request,
+                f"{len(flags)} detail{'' if len(flags) == 1 else 's'} replaced by “[removed]”. "
+                "Read your story again, then send it.",
+            )
+            return _story_form_page(request, condition, _typed(request, condition, body=body), story)
+        form = _typed(request, condition, body=body)
+        return _story_form_page(request, condition, form, story, render_markdown(body), identifying.find(body))
     if request.method != "POST":
         if story:
             form = StoryForm(instance=story, initial={"consent": story.consent}, condition=condition)
@@ -174,6 +303,9 @@ def _story_form_view(request, condition, story=None):
         # The same form sent again: answer as the first time, without counting it against the limit.
         messages.success(request, SUBMITTED)
         return redirect(reverse("community:me") + f"#story-{first.pk}")
+    flags = identifying.find(form.cleaned_data["body"])
+    if flags and request.POST.get("details_checked") != fingerprint(form.cleaned_data["body"]):
+        return _story_form_page(request, condition, form, story, flags=flags)
     if ratelimit.hit(request, "story"):
         form.add_error(None, ratelimit.MESSAGE)
         return _story_form_page(request, condition, form, story, status=429)
@@ -267,6 +399,7 @@ def signup(request):
                 password=form.cleaned_data["password"],
                 display_name=form.cleaned_data["display_name"],
                 next_url=context["next"],
+                join=request.session.get(PENDING_JOIN, ""),
             )
             messages.success(request, SIGNUP_SENT.format(email=form.cleaned_data["email"]))
             return redirect("community:signup-sent")
@@ -293,16 +426,25 @@ def signup_confirm(request, uidb64, token):
     form = SignupConfirmForm(data, user=user, request=request)
     if form.is_valid():
         services.member_confirm(user=user)
+        pending = request.POST.get("join") or request.session.get(PENDING_JOIN, "")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Your e-mail address is confirmed. Welcome, {user.display_name}.")
-        return redirect(_safe_next(request) or "community:me")
-    context = {"valid": True, "form": form, "email": user.email, "next": _safe_next(request)}
+        joined = _finish_join(request, pending)
+        return redirect(joined or _safe_next(request) or "community:me")
+    join_value = request.GET.get("join") or request.POST.get("join") or ""
+    context = {"valid": True, "form": form, "email": user.email, "next": _safe_next(request), "join": join_value}
     return render(request, "registration/signup_confirm.html", context)
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        pending = self.request.session.get(PENDING_JOIN, "")
+        response = super().form_valid(form)  # login() keeps the session's data
+        joined = _finish_join(self.request, pending)
+        return redirect(joined) if joined else response
 
 
 def login_locked_out(request, response, credentials=None):
@@ -351,11 +493,46 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def me(request):
+    user = request.user
+    form = NotificationsForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your e-mail choices are saved.")
+        return redirect(reverse("community:me") + "#notifications")
     context = {
-        "memberships": request.user.memberships.select_related("condition").order_by("condition__name"),
-        "stories": request.user.stories.select_related("condition").defer("body").order_by("-created_at"),
+        "memberships": user.memberships.select_related("condition").order_by("condition__name"),
+        "follows": user.follows.filter(condition__status="published")
+        .exclude(condition__memberships__user=user)
+        .select_related("condition")
+        .order_by("condition__name"),
+        "stories": user.stories.select_related("condition").defer("body").order_by("-created_at"),
+        "notifications_form": form,
     }
     return render(request, "community/me.html", context)
+
+
+@require_POST
+@login_required
+def me_consent(request):
+    """Gives or withdraws the consent to keeping health-related data; withdrawing leaves every
+    community and stops every follow, and the message says which."""
+    user = request.user
+    if request.POST.get("action") == "give":
+        services.member_consent_give(user=user)
+        messages.success(request, "Thank you: you can join communities and follow pages again.")
+    elif request.POST.get("action") == "withdraw" and user.has_health_data_consent:
+        left = services.member_consent_withdraw(user=user)
+        if left:
+            names = ", ".join(left)
+            messages.success(
+                request,
+                f"Your consent is withdrawn. You left {len(left)} communit{'y' if len(left) == 1 else 'ies'} "
+                f"({names}) and follow no page any more. Your stories are unchanged: withdraw or delete them "
+                "below if you wish.",
+            )
+        else:
+            messages.success(request, "Your consent is withdrawn. You follow no page any more.")
+    return redirect(reverse("community:me") + "#consent")
 
 
 @require_safe
@@ -371,8 +548,48 @@ def me_export(request):
 def me_delete(request):
     form = DeleteAccountForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
-        services.member_delete(user=request.user, keep_stories=form.cleaned_data["stories"] == "keep")
+        keep = form.cleaned_data["stories"] == "keep"
+        count = services.member_delete(user=request.user, keep_stories=keep)
         logout(request)
-        messages.success(request, "Your account and everything linked to it are deleted.")
+        messages.success(request, deletion_message(keep=keep, stories=count))
         return redirect("home")
     return render(request, "community/account_delete.html", {"form": form})
+
+
+def deletion_message(*, keep, stories):
+    said = "Your account is deleted, with your e-mail address, memberships, follows and reports."
+    if not stories:
+        return said + " You had no stories."
+    if stories == 1:
+        n, verb = "story", "is"
+    else:
+        n, verb = f"{stories} stories", "are"
+    if keep:
+        return (
+            said
+            + f" Your {n} {'stays' if stories == 1 else 'stay'} on the site anonymised: no name, and no link to you."
+        )
+    return said + f" Your {n} {verb} deleted too."
+
+
+@csrf_exempt  # the signed token is the authority; mail programs post here with no cookie (RFC 8058)
+@never_cache
+def unsubscribe(request, token):
+    """The link in every notification: works logged out. Opening it shows one button (a link
+    scanner that opens it changes nothing); a mail program's one-click POST unsubscribes at once."""
+    user, kind = tasks.unsubscribe_read(token)
+    if user is None:
+        return render(request, "community/unsubscribe.html", {"valid": False}, status=400)
+    done = request.method == "POST"
+    if done:
+        services.member_unsubscribe(user=user, kind=kind)
+    context = {"valid": True, "done": done, "what": tasks.UNSUBSCRIBE_KINDS[kind]}
+    return render(request, "community/unsubscribe.html", context)
+
+
+@require_safe
+def privacy(request):
+    """The privacy notice: staff edit it in the admin (Site texts); until then, the default text."""
+    text = SiteText.objects.filter(key=SiteText.Key.PRIVACY_NOTICE).values_list("text", flat=True).first()
+    text = text or render_to_string("includes/privacy_notice.md")
+    return render(request, "community/privacy.html", {"privacy_html": render_markdown(text)})

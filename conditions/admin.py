@@ -10,6 +10,7 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -480,6 +481,10 @@ class SiteTextAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if self.has_change_permission(request):
             SiteText.objects.get_or_create(key=SiteText.Key.MEDICAL_DISCLAIMER, defaults={"text": DEFAULT_DISCLAIMER})
+            # The privacy notice (/privacy/) starts as the text its page shows while there is no row.
+            SiteText.objects.get_or_create(
+                key=SiteText.Key.PRIVACY_NOTICE, defaults={"text": render_to_string("includes/privacy_notice.md")}
+            )
         return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):

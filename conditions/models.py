@@ -590,6 +590,7 @@ class SiteText(models.Model):
 
     class Key(models.TextChoices):
         MEDICAL_DISCLAIMER = "medical-disclaimer", "Medical disclaimer"
+        PRIVACY_NOTICE = "privacy-notice", "Privacy notice (/privacy/, Markdown)"
 
     key = models.CharField(max_length=40, choices=Key, unique=True)
     text = models.TextField()

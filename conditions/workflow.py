@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import derived
+from . import derived, events
 from .models import Condition, Origin, Review, Status
 
 REVIEW_INTERVAL = datetime.timedelta(days=365)  # next review due 12 months after sign-off
@@ -75,6 +75,8 @@ def review_sign_off(*, condition, reviewer, reviewed_on=None, next_review_on=Non
         raise ValidationError({"next_review_on": "The next review must come after this one."})
     review.full_clean()
     published = condition.status == Status.IN_REVIEW
+    newest = condition.reviews.order_by("-content_version").values_list("content_version", flat=True).first()
+    new_content = published or newest is None or newest < condition.content_version
     condition.status = Status.PUBLISHED
     condition.origin = Origin.EDITORIAL
     reason = f"Signed off version {condition.content_version}" + (" and published" if published else "")
@@ -82,6 +84,8 @@ def review_sign_off(*, condition, reviewer, reviewed_on=None, next_review_on=Non
         review.save()
         _save(condition, user=reviewer, reason=reason)
     condition.refresh_from_db(fields=["last_reviewed_on"])
+    if new_content:
+        events.page_published.send(sender=Condition, condition=condition, review=review)
     return review
 
 

@@ -6,6 +6,7 @@ import os
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from community.models import Membership, Story, User
 from conditions.models import Condition, ConditionCode
@@ -153,6 +154,8 @@ def make_user(db):
     def make(**fields):
         n = next(_numbers)
         defaults = {"email": f"user{n}@example.org", "username": f"user{n}", "display_name": f"User {n}"}
+        # Members agreed to keeping health-related data at sign-up; health_data_consent_at=None for one who did not.
+        defaults |= {"health_data_consent_at": timezone.now(), "age_confirmed_at": timezone.now()}
         password = fields.pop("password", "a-long-test-password")
         user = User(**(defaults | fields))
         user.set_password(password)

@@ -42,5 +42,6 @@ def test_editors_cannot_name_a_page_with_a_right_to_left_override(client, editor
 
 def test_ordinary_right_to_left_text_is_welcome(client):
     data = {"email": "dana@example.org", "display_name": "דנה", "password": "a-long-test-password"}
+    data |= {"health_data_consent": "on", "age_confirmed": "on"}  # sign-up asks both
     assert client.post("/accounts/signup/", data).status_code == 302
     assert User.objects.get(email="dana@example.org").display_name == "דנה"

@@ -24,6 +24,8 @@ def sign_up(page, name, *, mistype_password_first=False):
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Display name").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label(re.compile("I agree that DiseaseMaps keeps")).check()
+    page.get_by_label("I am 16 or older").check()
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
     page.goto(mail_link(email, r"http://\S+/accounts/confirm/\S+"))
@@ -44,45 +46,56 @@ def test_caregiver_signs_up_joins_shares_a_story_and_a_moderator_publishes_it(pa
     before = member_count(page)  # 23 demo members: above the threshold, so the count is exact
     assert before >= 23
 
-    # Join as a caregiver: the site asks for an account, then brings the caregiver back.
+    # Join as a caregiver: the site asks for an account, and confirming it finishes the join.
     page.get_by_label("Caregiver").check()
     page.get_by_role("button", name="Join the community").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     page.get_by_role("link", name="Sign up").last.click()
-    sign_up(page, "Robin", mistype_password_first=True)
-    expect(page).to_have_url(re.compile(r"/community/\?role=caregiver"))
-    expect(page.get_by_label("Caregiver")).to_be_checked()
-    page.get_by_role("button", name="Join the community").click()
-    expect(page.get_by_role("status")).to_contain_text("You joined the Lambert-Eaton myasthenic syndrome community")
+    email = sign_up(page, "Robin", mistype_password_first=True)
+    expect(page).to_have_url(re.compile(r"/community/#membership"))
+    expect(page.get_by_role("status")).to_contain_text(
+        "You joined the Lambert-Eaton myasthenic syndrome community as a caregiver."
+    )
+    expect(page.get_by_role("heading", name="Your membership")).to_be_visible()  # nothing to press again
     assert member_count(page) == before + 1
     page.goto(LEMS)
     expect(page.locator(".community-box .count")).to_contain_text(f"{before + 1} members")
 
-    # Share a story, with a preview first.
+    # Share a story, with a preview first; a phone number in it is pointed out before it is sent.
     title = f"Learning to help Dad {uuid.uuid4().hex[:6]}"
     page.goto(COMMUNITY)
     page.get_by_role("link", name="Share your story").click()
     page.get_by_label("Title").fill(title)
-    page.get_by_label("Your story").fill("The **first year** was the hardest.\n\n- rest\n- pacing")
+    page.get_by_label("Your story").fill(
+        "The **first year** was the hardest. Call me: 07700 900123.\n\n- rest\n- pacing"
+    )
+    expect(page.locator("#body-count")).to_have_text("75 of 10,000 characters")
     expect(page.get_by_label("Caregiver")).to_be_checked()  # from the membership
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#preview-body strong")).to_have_text("first year")
     page.get_by_label(re.compile("I agree that")).check()
     page.get_by_role("button", name="Submit for review").click()
+    flags = page.get_by_role("region", name="Before you send it: could these identify someone?")
+    expect(flags).to_contain_text("Phone number: 07700 900123")
+    flags.get_by_role("button", name="Remove them for me").click()
+    expect(page.get_by_label("Your story")).to_have_value(
+        "The **first year** was the hardest. Call me: [removed].\n\n- rest\n- pacing"
+    )
+    page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("status")).to_contain_text("waiting for a moderator")
     story = page.locator("article.my-story", has_text=title)
     expect(story).to_contain_text("Waiting for a moderator")
 
-    # A moderator approves it in the admin.
+    # A moderator approves it with the button on the story's page; the author is e-mailed.
     moderator = browser.new_context(base_url=site_url).new_page()
     log_in(moderator, "moderator@diseasemaps.example", "moderator-demo-2026")
     moderator.goto("/admin/community/story/?status__exact=pending")
-    row = moderator.get_by_role("row", name=re.compile(re.escape(title)))
-    row.get_by_role("checkbox").check()
-    moderator.locator("select[name=action]").select_option("approve_selected")
-    moderator.get_by_role("button", name="Go").click()
-    expect(moderator.locator(".messagelist")).to_contain_text("Approved 1 story.")
+    moderator.get_by_role("link", name=title).click()
+    expect(moderator.locator(".field-identifying_details")).to_contain_text("Nothing found")
+    moderator.get_by_role("button", name="Approve and publish").click()
+    expect(moderator.locator(".messagelist")).to_contain_text(f"“{title}” is approved and published")
     moderator.context.close()
+    mail_link(email, re.escape(f'A moderator approved your story "{title}"'))
 
     # Anyone now reads it on the community page; the author sees it published.
     reader = browser.new_context(base_url=site_url).new_page()

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from pytest_django.asserts import assertContains, assertRedirects
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from community.models import Membership, Story, StoryReport, User
 
@@ -45,7 +45,8 @@ def test_deleting_my_account_with_my_stories(as_user, alice_with_data, condition
     response = client.post(
         "/accounts/me/delete/", {"stories": "delete", "password": "alice-password-2026"}, follow=True
     )
-    assertContains(response, "Your account and everything linked to it are deleted.")
+    assertContains(response, "Your account is deleted, with your e-mail address, memberships, follows and reports.")
+    assertContains(response, "Your story is deleted too.")
     assert not User.objects.filter(email="alice@example.org").exists()
     assert not Story.objects.filter(title="Alice's story").exists()
     assert Membership.objects.filter(condition=condition).count() == 1  # Bob's
@@ -55,7 +56,11 @@ def test_deleting_my_account_with_my_stories(as_user, alice_with_data, condition
 
 
 def test_deleting_my_account_keeping_my_stories_anonymised(as_user, alice_with_data):
-    as_user(alice_with_data).post("/accounts/me/delete/", {"stories": "keep", "password": "alice-password-2026"})
+    response = as_user(alice_with_data).post(
+        "/accounts/me/delete/", {"stories": "keep", "password": "alice-password-2026"}, follow=True
+    )
+    assertContains(response, "Your story stays on the site anonymised: no name, and no link to you.")
+    assertNotContains(response, "deleted too")
     assert not User.objects.filter(email="alice@example.org").exists()
     story = Story.objects.get(title="Alice's story")
     assert (story.author, story.show_name, story.status) == (None, False, "approved")

@@ -9,7 +9,13 @@ from community.models import User
 from .helpers import field_error
 
 SIGNUP = "/accounts/signup/"
-GOOD = {"email": "Carer@Example.org", "display_name": "Sam", "password": "a-long-and-unusual-passphrase"}
+GOOD = {
+    "email": "Carer@Example.org",
+    "display_name": "Sam",
+    "password": "a-long-and-unusual-passphrase",
+    "health_data_consent": "on",
+    "age_confirmed": "on",
+}
 
 
 def _confirmation_link(message):

@@ -74,7 +74,7 @@ def test_leaving_deletes_the_membership_and_keeps_the_stories(as_user, alice, co
     make_membership(condition, user=alice)
     story = make_story(condition, author=alice, status="approved")
     response = as_user(alice).post(LEAVE, follow=True)
-    assertContains(response, "You left the Lambert-Eaton myasthenic syndrome community.")
+    assertContains(response, "You left the Lambert-Eaton myasthenic syndrome community and no longer follow its page.")
     assert not Membership.objects.exists()
     assert Story.objects.filter(pk=story.pk, author=alice).exists()
 

@@ -57,7 +57,7 @@ def test_a_submitted_story_waits_for_a_moderator_and_only_its_author_sees_it(as_
         ({"title": "   "}, "title", "Give your story a title."),
         ({"title": "x" * 121}, "title", "at most 120 characters"),
         ({"body": ""}, "body", "Write your story before sending it."),
-        ({"body": "x" * 10_001}, "body", "at most 10000 characters"),
+        ({"body": "x" * 10_001}, "body", "Your story is 10,001 characters; the limit is 10,000. Nothing was lost"),
         ({"role": "doctor"}, "role", "Choose the role that describes you."),
     ],
 )
@@ -237,7 +237,7 @@ def test_honeypot_on_story_and_report_forms_stops_bots(as_user, alice, bob, cond
 
 def test_preview_refuses_a_story_over_the_length_limit(as_user, alice, condition):
     response = as_user(alice).post(NEW, STORY | {"body": "[" * 10_001, "preview": "1"})
-    assertContains(response, "Your story is too long to preview: at most 10,000 characters.", status_code=400)
+    assertContains(response, "Your story is 10,001 characters; the limit is 10,000.", status_code=400)
     assertContains(response, 'id="preview" aria-labelledby="preview-heading" tabindex="-1" hidden', status_code=400)
 
 

@@ -87,9 +87,9 @@ def test_disclaimer_is_editable(client, lems, admin_client):
     from conditions.models import SiteText
 
     admin_client.get("/admin/conditions/sitetext/")  # makes the row on a fresh site
-    text = SiteText.objects.get()
+    text = SiteText.objects.get(key=SiteText.Key.MEDICAL_DISCLAIMER)  # beside the privacy notice
     admin_client.post(f"/admin/conditions/sitetext/{text.pk}/change/", {"text": "Talk to your doctor first."})
-    assert SiteText.objects.get().text == "Talk to your doctor first."
+    assert SiteText.objects.get(key=SiteText.Key.MEDICAL_DISCLAIMER).text == "Talk to your doctor first."
     assertContains(client.get("/conditions/lems/"), "Talk to your doctor first.")
 
 
