@@ -146,7 +146,7 @@ def member_consent_withdraw(*, user):
     community and stop following every page. Their stories are theirs to withdraw or delete (each
     was published with its own consent) and stay as they are. Returns the names of the communities left."""
     memberships = list(user.memberships.select_related("condition").order_by("condition__name"))
-    with derived.refreshing([m.condition_id for m in memberships], community=True):
+    with derived.refreshing([m.condition_id for m in memberships], cache_only=True):
         user.memberships.all().delete()
         user.follows.all().delete()
         user.health_data_consent_at = None

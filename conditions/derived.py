@@ -15,16 +15,10 @@ import contextlib
 import threading
 
 from django.db.models import OuterRef, Subquery
-from django.dispatch import Signal
 
 from . import pages, search
+from .events import pages_changed
 from .models import Condition, Review
-
-# Sent inside the writer's transaction once derived data is up to date. `slugs` is None when any
-# page may show the change, or the slugs of the conditions whose own pages alone changed
-# (cache_only refreshes). Sent with send(): a receiver that fails makes the write fail, so a
-# cache that cannot be reached never leaves a stale page behind a successful write.
-pages_changed = Signal()
 
 _collecting = threading.local()
 

@@ -1,5 +1,5 @@
-"""Events other apps may listen to. conditions imports nothing of theirs: community connects its
-receivers in its AppConfig.ready() (e-mails to the members who follow a page)."""
+"""Events other apps may listen to. conditions imports nothing of theirs: the project connects its
+page cache and community its e-mails to the members who follow a page, each in AppConfig.ready()."""
 
 from django.dispatch import Signal
 
@@ -8,3 +8,10 @@ from django.dispatch import Signal
 # transaction: receivers that write (a task row) are rolled back with it.
 # Arguments: condition, review.
 page_published = Signal()
+
+# Sent by derived.refresh() inside the writer's transaction once derived data is up to date, and
+# again after the commit. `slugs` is None when any page may show the change, or the slugs of the
+# conditions whose own pages alone changed (cache_only refreshes). Sent with send(): a receiver that
+# fails makes the write fail, so a cache that cannot be reached never leaves a stale page behind a
+# successful write.
+pages_changed = Signal()

@@ -7,7 +7,7 @@ class SiteConfig(AppConfig):
     verbose_name = "DiseaseMaps site"
 
     def ready(self):
-        from conditions import derived
+        from conditions import events
 
         from . import (
             checks,  # noqa: F401 (registers the site's system checks)
@@ -15,7 +15,7 @@ class SiteConfig(AppConfig):
         )
 
         # Every change to what readers see retires the cached pages that show it.
-        derived.pages_changed.connect(pagecache.retire, dispatch_uid="pagecache-retire")
+        events.pages_changed.connect(pagecache.retire, dispatch_uid="pagecache-retire")
 
 
 class EditorialAdminConfig(AdminConfig):

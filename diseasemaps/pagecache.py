@@ -12,7 +12,7 @@ versions of what it shows:
 - the home page: the site's community version, for its member totals.
 So a join retires two or three pages, not the whole cache.
 
-conditions/derived.py announces every change with its `pages_changed` signal, which the project
+conditions/derived.py announces every change with the `pages_changed` signal of conditions/events.py, which the project
 connects to retire() (apps.SiteConfig.ready). The versions are bumped twice:
 at once, inside the writer's transaction, so a cache that cannot be reached fails the write
 rather than leaving a stale page (the signal is sent with send(), so the error reaches the
@@ -87,7 +87,7 @@ def retire_community(condition_slugs):
 
 
 def retire(sender, *, slugs, **kwargs):
-    """Receives derived.pages_changed: `slugs` None retires every page; a list retires those
+    """Receives events.pages_changed: `slugs` None retires every page; a list retires those
     conditions' own pages and the home page's totals (their members or stories changed)."""
     if slugs is None:
         retire_all()

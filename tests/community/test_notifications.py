@@ -191,9 +191,8 @@ def followers(condition, alice, bob, make_user, make_membership):
 
 
 def sign_off_new_version(condition, reviewer):
-    from conditions.services import review_sign_off
-
     from conditions.models import Condition
+    from conditions.workflow import review_sign_off
 
     Condition.objects.filter(pk=condition.pk).update(content_version=condition.content_version + 1)
     condition.refresh_from_db()
@@ -221,7 +220,7 @@ def test_at_most_one_email_a_day_per_page(followers, condition, reviewer, run_ta
 
 
 def test_a_second_review_of_the_same_words_tells_nobody(followers, condition, reviewer, run_tasks):
-    from conditions.services import review_sign_off
+    from conditions.workflow import review_sign_off
 
     sign_off_new_version(condition, reviewer)
     first = run_tasks()
