@@ -40,7 +40,8 @@ LISTED_MEMBERS_SHOWN = 50
 
 
 def _condition(slug):
-    return get_object_or_404(Condition.objects.published().only("name", "slug", "acronym"), slug=slug)
+    # An unpublished page's community stays open: it says the page is being revised.
+    return get_object_or_404(Condition.objects.with_community().only("name", "slug", "acronym", "status"), slug=slug)
 
 
 def _community_url(condition, anchor=""):
