@@ -468,8 +468,11 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
             return redirect("admin:conditions_condition_change", condition.pk)
         token = revisions.review_token(condition, revision)
         decision = request.POST.get("decision") if request.method == "POST" else None
-        approve_form = ApproveForm(request.POST if decision == "approve" else None, initial={"token": token})
-        changes_form = RequestChangesForm(request.POST if decision == "changes" else None, initial={"token": token})
+        # Two forms on one page: their own id prefixes, so no two fields share an id.
+        approve_form = ApproveForm(request.POST if decision == "approve" else None, initial={"token": token},
+                                   auto_id="approve_%s")  # fmt: skip
+        changes_form = RequestChangesForm(request.POST if decision == "changes" else None, initial={"token": token},
+                                          auto_id="changes_%s")  # fmt: skip
         form = {"approve": approve_form, "changes": changes_form}.get(decision)
         if form is not None and form.is_valid():
             data = form.cleaned_data
@@ -575,7 +578,9 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
             key=lambda pair: pair[0].history_date,
             reverse=True,
         )  # fmt: skip
-        return super().history_view(request, object_id, {"related_history": related, **(extra_context or {})})
+        steps = WorkflowStep.objects.filter(condition_id=object_id).select_related("user")[:100]
+        context = {"related_history": related, "workflow_steps": steps, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """simple_history's revert form would bring back status and origin too; restore goes

@@ -33,27 +33,18 @@ def _rows(queryset):
 def editorial_dashboard(user, *, today=None):
     """The dashboard's lists for this user, each only when their permissions let them act on it."""
     from .codes.audit import failing_codes, failing_reason
-    from .models import Condition, Status
+    from .models import Condition
 
     today = today or timezone.localdate()
-    sections = []
+    from .review_queue import review_queue_sections
+
+    sections = review_queue_sections(user)
     if user.has_perm("conditions.view_condition"):
         conditions = Condition.objects.only("name", "slug", "status", "content_version")
 
         def change_url(condition):
             return reverse("admin:conditions_condition_change", args=[condition.pk])
 
-        queue, total = _rows(conditions.with_review_state().filter(status=Status.IN_REVIEW).order_by("updated_at"))
-        sections.append(
-            {
-                "id": "in-review",
-                "title": "Submitted for review",
-                "empty": "No page is waiting for a medical reviewer.",
-                "all_url": _changelist("condition", status__exact=Status.IN_REVIEW),
-                "total": total,
-                "rows": [(c.name, change_url(c), f"version {c.content_version}") for c in queue],
-            }
-        )
         soon = today + datetime.timedelta(days=DUE_WITHIN_DAYS)
         due, total = _rows(conditions.with_review_state().filter(next_review_on__lte=soon).order_by("next_review_on"))
         sections.append(
