@@ -119,7 +119,24 @@ class ReviewStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SynonymInline(admin.TabularInline):
+class LabelledInlineFormSet(forms.BaseInlineFormSet):
+    """Each field of a table row gets a name a screen reader says ("Code, row 2"): the table's
+    column headings are not labels of the inputs under them."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, field in form.fields.items():
+            label = "Delete" if name == "DELETE" else (field.label or name.replace("_", " ").capitalize())
+            field.widget.attrs.setdefault("aria-label", f"{label}, {row}")
+
+
+class LabelledTabularInline(admin.TabularInline):
+    formset = LabelledInlineFormSet
+    template = "admin/conditions/condition/tabular.html"
+
+
+class SynonymInline(LabelledTabularInline):
     model = Synonym
     extra = 0
     verbose_name_plural = "Other names (published at once)"
@@ -135,7 +152,7 @@ class ConditionCodeForm(forms.ModelForm):
             return self.cleaned_data["value"]
 
 
-class ConditionCodeInline(admin.TabularInline):
+class ConditionCodeInline(LabelledTabularInline):
     """ConditionCode.clean() normalises the typed code and checks it against the official set;
     the script suggests official codes with their titles as the editor types."""
 
@@ -159,7 +176,7 @@ class ConditionCodeInline(admin.TabularInline):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(LabelledTabularInline):
     model = Reference
     extra = 0
     verbose_name_plural = "Sources (published at once)"
@@ -196,7 +213,7 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
 
     class Media:
         css = {"all": ["css/admin-editorial.css"]}
-        js = ["js/admin-markdown-toolbar.js"]
+        js = ["js/admin-markdown-toolbar.js", "js/admin-select2-labels.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_review_state()
