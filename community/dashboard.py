@@ -1,6 +1,7 @@
 """The moderators' lists on the admin's dashboard: stories waiting for moderation and reported
 stories (sections as conditions/dashboard.py describes them)."""
 
+from django.db.models import Count
 from django.urls import reverse
 
 from conditions.dashboard import changelist_url, first_rows
@@ -57,3 +58,9 @@ def sections(user):
             }
         )
     return found
+
+
+def members_per_condition():
+    """An expression counting a condition's members, for the editorial lists that rank pages by
+    how many people they matter to (conditions/review_queue.py)."""
+    return Count("memberships")

@@ -48,8 +48,10 @@ LISTED_MEMBERS_SHOWN = 50
 
 
 def _condition(slug, viewer=None):
-    """The published condition; for a logged-in `viewer`, annotated with `viewer_follows`, in the same query."""
-    conditions = Condition.objects.published().only("name", "slug", "acronym")
+    """The condition whose community this is: published, or unpublished while it is revised (its
+    community stays open and says so). For a logged-in `viewer`, annotated with `viewer_follows`,
+    in the same query."""
+    conditions = Condition.objects.with_community().only("name", "slug", "acronym", "status")
     if viewer is not None and viewer.is_authenticated:
         conditions = conditions.annotate(
             viewer_follows=Exists(Follow.objects.filter(condition=OuterRef("pk"), user=viewer))

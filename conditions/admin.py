@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -20,11 +20,12 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import derived
+from . import derived, revisions
 from .codes import format as code_format
 from .codes import views as code_views
 from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
-from .markdown import normalise_newlines
+from .diffs import section_diff
+from .markdown import normalise_newlines, render
 from .models import (
     REVIEW_DUE_WITHIN_DAYS,
     REVIEW_STATES,
@@ -34,9 +35,11 @@ from .models import (
     Origin,
     Reference,
     Review,
+    Revision,
     SiteText,
     Status,
     Synonym,
+    WorkflowStep,
 )
 from .workflow import REVIEW_INTERVAL, condition_restore, condition_submit_for_review, review_sign_off
 
@@ -74,12 +77,15 @@ class RefreshesDerivedData:
 class ConditionAdminForm(forms.ModelForm):
     class Meta:
         model = Condition
-        fields = ["name", "slug", "acronym", "status", *Condition.MEDICAL_FIELDS, "related"]
+        # No status field: the workflow buttons are the only way to change where a page stands.
+        fields = ["name", "slug", "acronym", *Condition.MEDICAL_FIELDS, "related"]
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.status == Status.PUBLISHED:
+            return cleaned  # the words go to the page's draft (ConditionAdmin.save_model)
         if SUBMIT_FOR_REVIEW in self.data:
-            cleaned["status"] = Status.IN_REVIEW
+            self.instance.status = Status.IN_REVIEW  # validated by Condition.clean() after this
         return cleaned  # Condition.clean() applies the takeover rule and the publish gate
 
 
@@ -108,9 +114,27 @@ class ReviewStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SynonymInline(admin.TabularInline):
+class LabelledInlineFormSet(forms.BaseInlineFormSet):
+    """Each field of a table row gets a name a screen reader says ("Code, row 2"): the table's
+    column headings are not labels of the inputs under them."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, field in form.fields.items():
+            label = "Delete" if name == "DELETE" else (field.label or name.replace("_", " ").capitalize())
+            field.widget.attrs.setdefault("aria-label", f"{label}, {row}")
+
+
+class LabelledTabularInline(admin.TabularInline):
+    formset = LabelledInlineFormSet
+    template = "admin/conditions/condition/tabular.html"
+
+
+class SynonymInline(LabelledTabularInline):
     model = Synonym
     extra = 0
+    verbose_name_plural = "Other names (published at once)"
 
 
 class ConditionCodeForm(forms.ModelForm):
@@ -123,13 +147,14 @@ class ConditionCodeForm(forms.ModelForm):
             return self.cleaned_data["value"]
 
 
-class ConditionCodeInline(admin.TabularInline):
+class ConditionCodeInline(LabelledTabularInline):
     """ConditionCode.clean() normalises the typed code and checks it against the official set;
     the script suggests official codes with their titles as the editor types."""
 
     model = ConditionCode
     form = ConditionCodeForm
     extra = 0
+    verbose_name_plural = "Codes (published at once)"
     fields = ["system", "value", "official_title", "role", "fit", "note"]
     readonly_fields = ["official_title"]
 
@@ -146,9 +171,10 @@ class ConditionCodeInline(admin.TabularInline):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(LabelledTabularInline):
     model = Reference
     extra = 0
+    verbose_name_plural = "Sources (published at once)"
 
 
 @admin.register(Condition)
@@ -162,10 +188,18 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
     autocomplete_fields = ["related"]  # thousands of catalogue pages: never one big select
     readonly_fields = ["origin"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "acronym", "status", "origin"]}),
+        (None, {"fields": ["name", "slug", "acronym", "origin"]}),
         ("Short answer", {"fields": ["summary"]}),
         ("Sections", {"fields": [field for field, _ in Condition.SECTIONS]}),
-        ("Related conditions", {"fields": ["related"]}),
+        (
+            "Related conditions (published at once)",
+            {
+                "fields": ["related"],
+                "description": "On a published page, the address (slug), related conditions, other names, codes "
+                "and sources go live as soon as you save; the name, abbreviation and every section wait for "
+                "a medical reviewer.",
+            },
+        ),
     ]
     inlines = [SynonymInline, ConditionCodeInline, ReferenceInline]
     actions = ["submit_for_review_selected", "sign_off_selected"]
@@ -174,9 +208,29 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
 
     class Media:
         css = {"all": ["css/admin-editorial.css"]}
+        js = ["js/admin-markdown-toolbar.js", "js/admin-select2-labels.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_review_state()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["error_summary"] = error_summary(context["adminform"].form, context.get("inline_admin_formsets", []))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        """On the editor's form of a published page, the fields show the open draft's words, not
+        the live ones; save_model() keeps them in the draft again."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None or not getattr(request, "_edits_draft", False) or obj.status != Status.PUBLISHED:
+            return obj
+        if not self.has_change_permission(request, obj):
+            return obj
+        obj._live_content = revisions.live_content(obj)
+        obj._revision = revisions.open_revision(obj)
+        if obj._revision is not None:
+            for field in Revision.FIELDS:
+                setattr(obj, field, obj._revision.content.get(field, ""))
+        return obj
 
     def view_on_site(self, obj):
         """Only a published page has a public address; the others would 404."""
@@ -210,17 +264,30 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         condition = self.get_object(request, object_id)
         context = {**(extra_context or {})}
         if condition is not None:
-            context["workflow"] = self._workflow_panel(request, condition)
-            context["can_submit_for_review"] = (
-                self.has_change_permission(request, condition) and condition.status != Status.IN_REVIEW
-            )
+            revision = revisions.open_revision(condition) if condition.status == Status.PUBLISHED else None
+            can_change = self.has_change_permission(request, condition)
+            context["workflow"] = self._workflow_panel(request, condition, revision)
+            context["is_live"] = condition.status == Status.PUBLISHED
+            context["can_submit_for_review"] = can_change and condition.status == Status.DRAFT
+            context["can_submit_draft"] = can_change and condition.status == Status.PUBLISHED
+            context["resubmit"] = revision is not None and revision.state == Revision.State.CHANGES_REQUESTED
+        request._edits_draft = True
         return super().change_view(request, object_id, form_url, context)
 
     def add_view(self, request, form_url="", extra_context=None):
         context = {"can_submit_for_review": True, **(extra_context or {})}
         return super().add_view(request, form_url, context)
 
-    def _workflow_panel(self, request, condition):
+    def _changes_requested(self, condition, revision):
+        """The reviewer's note the editor must act on, or None."""
+        if revision is not None and revision.state != Revision.State.CHANGES_REQUESTED:
+            return None
+        if revision is None and condition.status != Status.DRAFT:
+            return None
+        step = condition.workflow_steps.select_related("user").first()
+        return step if step is not None and step.action == WorkflowStep.Action.CHANGES_REQUESTED else None
+
+    def _workflow_panel(self, request, condition, revision=None):
         review = condition.reviews.first()
         if review is None:
             review_text = "never medically reviewed"
@@ -232,19 +299,31 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
                 f"{review.reviewer_line} on {review.reviewed_on:%-d %B %Y}"
             )
         warning = ""
-        if condition.origin != Origin.EDITORIAL and condition.status == Status.PUBLISHED:
+        if condition.status == Status.PUBLISHED:
             warning = (
-                f"{condition.get_origin_display()}, published with a 'not yet reviewed' label. Changing its medical "
-                "text makes it an editorial page, which must be signed off before it is published again: "
-                "use 'Save and submit for review'."
+                "This page is live. Readers keep seeing the published version while you work: your changes to "
+                "the name, abbreviation and sections are kept as a draft until a medical reviewer approves it."
             )
-        elif condition.status == Status.PUBLISHED:
-            warning = (
-                "This page is live. Changes to its medical sections show at once, marked 'Changed since review' "
-                "with the last review date, until a medical reviewer signs them off."
-            )
+            if condition.origin != Origin.EDITORIAL:
+                warning += (
+                    f" {condition.get_origin_display()}, labelled 'not yet reviewed' on the page; approving a draft "
+                    "makes it an editorial page."
+                )
         can_sign_off = self.has_sign_off_permission(request) and condition.status != Status.DRAFT
+        can_review = self.has_sign_off_permission(request) and (
+            (revision is not None and revision.state == Revision.State.SUBMITTED)
+            or condition.status == Status.IN_REVIEW
+        )
         return {
+            "revision": revision,
+            "changes_requested": self._changes_requested(condition, revision),
+            "review_url": reverse("admin:conditions_condition_review", args=[condition.pk]) if can_review else "",
+            "discard_url": reverse("admin:conditions_condition_discard_draft", args=[condition.pk])
+            if revision is not None and self.has_change_permission(request, condition)
+            else "",
+            "unpublish_url": reverse("admin:conditions_condition_unpublish", args=[condition.pk])
+            if condition.status == Status.PUBLISHED and request.user.has_perm(revisions.UNPUBLISH_PERMISSION)
+            else "",
             "status": condition.get_status_display(),
             "origin": condition.get_origin_display(),
             "version": condition.content_version,
@@ -254,11 +333,45 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         }
 
     def save_model(self, request, obj, form, change):
+        if change and obj.status == Status.PUBLISHED and hasattr(obj, "_live_content"):
+            # The names and sections go to the draft; the row (what readers see) keeps its words
+            # and is saved only when a field that goes live at once (the slug) changed.
+            content = {field: getattr(obj, field) for field in Revision.FIELDS}
+            for field, value in obj._live_content.items():
+                setattr(obj, field, value)
+            obj._revision = revisions.draft_save(condition=obj, editor=request.user, content=content)
+            if SUBMIT_FOR_REVIEW in request.POST and obj._revision is not None:
+                obj._revision = revisions.draft_submit(condition=obj, editor=request.user)
+            if set(form.changed_data) - {*Revision.FIELDS, "related"}:
+                super().save_model(request, obj, form, change)
+            return
         if SUBMIT_FOR_REVIEW in request.POST:
             obj._change_reason = "Submitted for review"
         super().save_model(request, obj, form, change)
+        if SUBMIT_FOR_REVIEW in request.POST:
+            WorkflowStep.objects.create(condition=obj, action=WorkflowStep.Action.SUBMITTED, user=request.user)
 
     def response_change(self, request, obj):
+        if obj.status == Status.PUBLISHED and hasattr(obj, "_live_content"):
+            revision = obj._revision
+            if revision is None:
+                self.message_user(request, f"Saved. The words of {obj} are as published; there is no draft.")
+            elif revision.state == Revision.State.SUBMITTED:
+                self.message_user(
+                    request,
+                    f"Your draft of {obj} is submitted for review. Readers keep seeing the published version until "
+                    "a medical reviewer approves it.",
+                )
+            else:
+                if SUBMIT_FOR_REVIEW in request.POST:
+                    self.message_user(request, "Nothing to submit: the page is as it is published.", messages.WARNING)
+                self.message_user(
+                    request,
+                    f"Your draft of {obj} is saved. Readers keep seeing the published version; submit the draft "
+                    "for review when it is ready.",
+                )
+            # The admin's own "was changed successfully" would suggest the page changed for readers.
+            return HttpResponseRedirect(request.path)
         if SUBMIT_FOR_REVIEW in request.POST:
             self.message_user(request, f"{obj} is submitted for review: medical reviewers see it on their dashboard.")
         return super().response_change(request, obj)
@@ -290,6 +403,13 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         return [
             path("codes/suggest/", view(code_views.code_suggest), name="conditions_condition_code_suggest"),
             path("<path:object_id>/sign-off/", view(self.sign_off_view), name="conditions_condition_sign_off"),
+            path("<path:object_id>/review/", view(self.review_view), name="conditions_condition_review"),
+            path(
+                "<path:object_id>/discard-draft/",
+                view(self.discard_draft_view),
+                name="conditions_condition_discard_draft",
+            ),  # fmt: skip
+            path("<path:object_id>/unpublish/", view(self.unpublish_view), name="conditions_condition_unpublish"),
             path(
                 "<path:object_id>/history/<int:history_id>/diff/",
                 view(self.history_diff_view),
@@ -347,6 +467,117 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         }
         return TemplateResponse(request, "admin/conditions/condition/sign_off.html", context)
 
+    def review_view(self, request, object_id):
+        """The reviewer's page for a submitted draft (or a page in review that is not live yet): the
+        page as readers will see it, a by-section diff against the live version, and two decisions,
+        approve and publish, or request changes with a note. Both carry the token of what was shown."""
+        condition = self._get_or_404(request, object_id)
+        if not self.has_sign_off_permission(request):
+            raise PermissionDenied
+        revision = revisions.open_revision(condition) if condition.status == Status.PUBLISHED else None
+        if revision is None and condition.status != Status.IN_REVIEW:
+            self.message_user(request, f"{condition} has no draft waiting for review.", messages.WARNING)
+            return redirect("admin:conditions_condition_change", condition.pk)
+        token = revisions.review_token(condition, revision)
+        decision = request.POST.get("decision") if request.method == "POST" else None
+        # Two forms on one page: their own id prefixes, so no two fields share an id.
+        approve_form = ApproveForm(request.POST if decision == "approve" else None, initial={"token": token},
+                                   auto_id="approve_%s")  # fmt: skip
+        changes_form = RequestChangesForm(request.POST if decision == "changes" else None, initial={"token": token},
+                                          auto_id="changes_%s")  # fmt: skip
+        form = {"approve": approve_form, "changes": changes_form}.get(decision)
+        if form is not None and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if decision == "changes":
+                    revisions.changes_request(condition=condition, reviewer=request.user, note=data["note"],
+                                              token=data["token"])  # fmt: skip
+                    self.message_user(request, f"Sent {condition} back to its editor with your note.")
+                elif revision is not None:
+                    review = revisions.revision_approve(condition=condition, reviewer=request.user,
+                                                        token=data["token"], next_review_on=data["next_review_on"],
+                                                        notes=data["notes"])  # fmt: skip
+                    self.message_user(
+                        request,
+                        f"Approved and published {condition} (version {review.content_version}); next review due "
+                        f"{review.next_review_on:%-d %B %Y}.",
+                        messages.SUCCESS,
+                    )
+                else:
+                    if data["token"] != token:
+                        raise ValidationError("This page changed after you opened it; read it again.", code="stale")
+                    review = review_sign_off(condition=condition, reviewer=request.user,
+                                             next_review_on=data["next_review_on"], notes=data["notes"],
+                                             version=condition.content_version)  # fmt: skip
+                    WorkflowStep.objects.create(condition=condition, action=WorkflowStep.Action.SIGNED_OFF,
+                                                user=request.user, note=data["notes"])  # fmt: skip
+                    self.message_user(request, f"Signed off and published {condition}.", messages.SUCCESS)
+            except ValidationError as error:
+                form.add_error(None, error)
+                condition.refresh_from_db()
+                revision = revisions.open_revision(condition) if condition.status == Status.PUBLISHED else None
+                form.data = {**form.data.dict(), "token": revisions.review_token(condition, revision)}
+            else:
+                return redirect("admin:index")
+        proposed = revision.content if revision else revisions.live_content(condition)
+        live = revisions.live_content(condition) if revision else {f: "" for f in Revision.FIELDS}
+        labels = {"name": "Name", "acronym": "Abbreviation", "summary": "Short answer", **dict(Condition.SECTIONS)}
+        diffs = [
+            (labels[field], section_diff(live.get(field, ""), proposed.get(field, "")))
+            for field in Revision.FIELDS
+            if live.get(field, "") != proposed.get(field, "")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Review the draft of {condition}" if revision else f"Review {condition}",
+            "condition": condition,
+            "revision": revision,
+            "is_live": revision is not None,
+            "diffs": diffs,
+            "unchanged": [
+                labels[f] for f in Revision.FIELDS if live.get(f, "") == proposed.get(f, "") and proposed.get(f)
+            ],
+            "preview_title": proposed.get("name", ""),
+            "preview": [("Short answer", render(proposed.get("summary", "")))]
+            + [(label, render(proposed.get(field, ""))) for field, label in Condition.SECTIONS if proposed.get(field)],
+            "approve_form": approve_form,
+            "changes_form": changes_form,
+            "steps": condition.workflow_steps.select_related("user")[:10],
+        }
+        return TemplateResponse(request, "admin/conditions/condition/review.html", context)
+
+    def discard_draft_view(self, request, object_id):
+        condition = self._get_or_404(request, object_id)
+        if request.method != "POST" or not self.has_change_permission(request, condition):
+            raise PermissionDenied
+        if revisions.draft_discard(condition=condition, editor=request.user):
+            self.message_user(request, f"Discarded the draft of {condition}; the published version is unchanged.")
+        return redirect("admin:conditions_condition_change", condition.pk)
+
+    def unpublish_view(self, request, object_id):
+        condition = self._get_or_404(request, object_id)
+        if not request.user.has_perm(revisions.UNPUBLISH_PERMISSION):
+            raise PermissionDenied
+        form = UnpublishForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                revisions.condition_unpublish(condition=condition, user=request.user,
+                                              reason=form.cleaned_data["reason"])  # fmt: skip
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"{condition} is off the site; its community page says it is being revised.")
+                return redirect("admin:conditions_condition_change", condition.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Unpublish {condition}",
+            "condition": condition,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/conditions/condition/unpublish.html", context)
+
     def history_view(self, request, object_id, extra_context=None):
         """simple_history's list of versions, plus who changed the page's synonyms, codes and sources."""
         related = sorted(
@@ -358,7 +589,9 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
             key=lambda pair: pair[0].history_date,
             reverse=True,
         )  # fmt: skip
-        return super().history_view(request, object_id, {"related_history": related, **(extra_context or {})})
+        steps = WorkflowStep.objects.filter(condition_id=object_id).select_related("user")[:100]
+        context = {"related_history": related, "workflow_steps": steps, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """simple_history's revert form would bring back status and origin too; restore goes
@@ -396,6 +629,29 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
         return TemplateResponse(request, "admin/conditions/condition/history_diff.html", context)
 
 
+def error_summary(form, inline_admin_formsets):
+    """[(label, message, anchor)] for every error on the form and its inlines, in the order of the
+    page, so the summary at the top names each one and links to its field (GOV.UK's pattern)."""
+    if not form.is_bound:
+        return []
+    summary = [("Page", message, "condition_form") for message in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            continue
+        field = form.fields.get(name)
+        label = field.label if field and field.label else name.replace("_", " ").capitalize()
+        summary += [(label, message, form[name].auto_id if field else "condition_form") for message in errors]
+    for inline in inline_admin_formsets:
+        formset = inline.formset
+        title = str(inline.opts.verbose_name_plural).split(" (")[0].capitalize()
+        summary += [(title, message, f"{formset.prefix}-group") for message in formset.non_form_errors()]
+        for row, form_errors in enumerate(formset.errors, start=1):
+            for name, errors in form_errors.items():
+                anchor = f"id_{formset.prefix}-{row - 1}-{name}" if name != "__all__" else f"{formset.prefix}-group"
+                summary += [(f"{title}, row {row}", message, anchor) for message in errors]
+    return summary
+
+
 class SignOffForm(forms.Form):
     next_review_on = forms.DateField(
         label="Next review due",
@@ -409,6 +665,29 @@ class SignOffForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["next_review_on"].initial = timezone.localdate() + REVIEW_INTERVAL
+
+
+class ApproveForm(SignOffForm):
+    version = None
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+class RequestChangesForm(forms.Form):
+    note = forms.CharField(
+        label="What should the editor change?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The editor sees this note at the top of their form and on their dashboard.",
+    )
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+class UnpublishForm(forms.Form):
+    reason = forms.CharField(
+        label="Why does this page leave the site?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the page's history. Readers see a 404; the community page stays and says the page "
+        "is being revised.",
+    )
 
 
 def _words(text):

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .codes.audit import failing_codes, failing_reason
-from .models import REVIEW_DUE_WITHIN_DAYS, Condition, Status
+from .models import REVIEW_DUE_WITHIN_DAYS, Condition
+from .review_queue import review_queue_sections
 
 LIMIT = 20  # rows per list; the "all" link opens the filtered change list
 
@@ -29,22 +30,12 @@ def _change_url(condition_id):
     return reverse("admin:conditions_condition_change", args=[condition_id])
 
 
-def sections(user, *, today=None):
+def sections(user, *, today=None, members=None):
+    """`members`: an expression counting a page's community, to rank pages never reviewed."""
     today = today or timezone.localdate()
-    found = []
+    found = review_queue_sections(user, members=members)  # submitted drafts, then pages never reviewed
     if user.has_perm("conditions.view_condition"):
         conditions = Condition.objects.only("name", "slug", "status", "content_version").with_review_state()
-        queue, total = first_rows(conditions.filter(status=Status.IN_REVIEW).order_by("updated_at"))
-        found.append(
-            {
-                "id": "in-review",
-                "title": "Submitted for review",
-                "empty": "No page is waiting for a medical reviewer.",
-                "all_url": changelist_url("conditions", "condition", status__exact=Status.IN_REVIEW),
-                "total": total,
-                "rows": [(c.name, _change_url(c.pk), f"version {c.content_version}") for c in queue],
-            }
-        )
         due, total = first_rows(conditions.review_due_or_overdue(today=today).order_by("next_review_on"))
         found.append(
             {

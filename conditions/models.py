@@ -29,12 +29,14 @@ class Status(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-# The editorial workflow: draft → in review → published. A reviewer's sign-off publishes a page in
-# review; an editor may take a page back to draft or review at any time.
+# Where a page stands for readers: draft → in review → published. A reviewer's sign-off publishes
+# a page in review, or sends it back to draft with a note. A published page stays published while
+# its next version is written and reviewed as a Revision; only "Unpublish" (revisions.py) takes it
+# back to draft.
 TRANSITIONS = {
     Status.DRAFT: {Status.IN_REVIEW},
     Status.IN_REVIEW: {Status.DRAFT, Status.PUBLISHED},
-    Status.PUBLISHED: {Status.DRAFT, Status.IN_REVIEW},
+    Status.PUBLISHED: {Status.DRAFT},
 }
 
 
@@ -144,6 +146,11 @@ class ConditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def with_community(self):
+        """Pages whose community page is reachable: published ones, and those unpublished while
+        they are revised (the community is not punished for its page's rewrite)."""
+        return self.filter(Q(status=Status.PUBLISHED) | Q(unpublished_at__isnull=False))
+
     def for_page(self):
         """Everything the condition page's stored parts print, in a fixed number of queries."""
         return self.prefetch_related(*page_prefetches())
@@ -227,6 +234,8 @@ class Condition(models.Model):
         help_text="Demo and catalogue text is labelled as not reviewed until a reviewer signs the page off.",
     )  # fmt: skip
     related = models.ManyToManyField("self", blank=True)
+    # Set by "Unpublish", cleared when the page is published again: its community stays reachable.
+    unpublished_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped whenever a medical field changes; a review signs off one version.
     content_version = models.PositiveIntegerField(default=1, editable=False)
     # Denormalised from the newest Review so lists and the home page need no join.
@@ -243,7 +252,10 @@ class Condition(models.Model):
 
     class Meta:
         ordering = ["name"]
-        permissions = [("sign_off_condition", "Can sign off a page as its medical reviewer")]
+        permissions = [
+            ("sign_off_condition", "Can sign off a page as its medical reviewer"),
+            ("unpublish_condition", "Can take a published page off the site"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="conditions_condition_status_valid"),
         ]
@@ -266,12 +278,12 @@ class Condition(models.Model):
         # instance can never reuse a version number a review has already signed off.
         stored = self._stored()
         if stored is not None:
-            if self._takes_over(stored):
+            if self._takes_over(stored):  # stays live, labelled as not reviewed, until signed off
                 self.origin = Origin.EDITORIAL
-                if self.status == Status.PUBLISHED:  # saved without clean(): off the site until signed off
-                    self.status = Status.DRAFT
             self.content_version = self._next_version(stored)
         self.rendered = {field: render(getattr(self, field)) for field in self.MEDICAL_FIELDS}
+        if self.status == Status.PUBLISHED:
+            self.unpublished_at = None
         super().save(*args, **kwargs)
 
     def _stored(self):
@@ -401,6 +413,103 @@ class Condition(models.Model):
         if self.next_review_on <= _due_by(today):
             return "due"
         return "current"
+
+
+class RevisionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=Revision.OPEN_STATES)
+
+
+class Revision(models.Model):
+    """A page's working draft: the words an editor is changing on a live page, kept apart from the
+    live row so readers (page, community, search, sitemap, feed) go on seeing the published version
+    until a medical reviewer approves this revision. One open revision per page."""
+
+    class State(models.TextChoices):
+        EDITING = "editing", "Draft"
+        SUBMITTED = "submitted", "Submitted for review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Approved and published"
+        DISCARDED = "discarded", "Discarded"
+
+    OPEN_STATES = [State.EDITING, State.SUBMITTED, State.CHANGES_REQUESTED]
+    # What a revision holds: the names and every reviewed section. Synonyms, codes, sources and
+    # related pages go live at once (labelled so on the form; README "Editorial workflow").
+    FIELDS = ["name", "acronym", *Condition.MEDICAL_FIELDS]
+
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="revisions")
+    content = models.JSONField(default=dict, help_text="The draft's words: field name → text (FIELDS).")
+    state = models.CharField(max_length=20, choices=State, default=State.EDITING)
+    # The live content version this draft was started from: approving it makes version + 1.
+    base_version = models.PositiveIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True, help_text="The reviewer's request when changes are requested.")
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["condition"],
+                condition=Q(state__in=["editing", "submitted", "changes_requested"]),
+                name="conditions_revision_one_open_per_page",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["editing", "submitted", "changes_requested", "published", "discarded"]),
+                name="conditions_revision_state_valid",
+            ),
+        ]
+        indexes = [
+            # the review queue: submitted drafts, oldest first
+            models.Index(fields=["updated_at"], condition=Q(state="submitted"), name="conditions_revision_submitted"),
+        ]
+
+    def __str__(self):
+        return f"Draft of {self.condition} started {self.created_at:%-d %b %Y}"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
+
+    def token(self):
+        """A fingerprint of the words a reviewer is shown: approving is refused once it changes."""
+        return fingerprint(self.pk, *(self.content.get(f, "") for f in self.FIELDS))
+
+    def changed_fields(self, condition=None):
+        """The FIELDS whose draft words differ from the live page's."""
+        condition = condition or self.condition
+        return [f for f in self.FIELDS if self.content.get(f, "") != getattr(condition, f)]
+
+
+class WorkflowStep(models.Model):
+    """One step of a page's editorial workflow (draft started, submitted, changes requested,
+    approved, unpublished…) with who took it and when; the page's history lists them."""
+
+    class Action(models.TextChoices):
+        DRAFT_STARTED = "draft_started", "Started a draft"
+        DRAFT_SAVED = "draft_saved", "Saved the draft"
+        SUBMITTED = "submitted", "Submitted for review"
+        CHANGES_REQUESTED = "changes_requested", "Requested changes"
+        APPROVED = "approved", "Approved and published"
+        SIGNED_OFF = "signed_off", "Signed off"
+        DISCARDED = "discarded", "Discarded the draft"
+        UNPUBLISHED = "unpublished", "Unpublished"
+
+    condition = models.ForeignKey(Condition, models.CASCADE, related_name="workflow_steps")
+    revision = models.ForeignKey(Revision, models.SET_NULL, null=True, blank=True, related_name="steps")
+    action = models.CharField(max_length=20, choices=Action)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.user} on {self.at:%-d %b %Y}"
 
 
 class Synonym(models.Model):
@@ -550,6 +659,8 @@ class Review(models.Model):
     reviewed_on = models.DateField(default=timezone.localdate)
     next_review_on = models.DateField()
     content_version = models.PositiveIntegerField()
+    # The draft the reviewer was shown and approved, when the sign-off published one.
+    revision = models.ForeignKey("Revision", models.SET_NULL, null=True, blank=True, related_name="reviews")
     notes = models.TextField(blank=True)
     objects = ReviewQuerySet.as_manager()
 

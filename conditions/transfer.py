@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from . import derived
-from .models import Condition, ConditionCode, Reference, Review, Status, Synonym
+from .models import Condition, ConditionCode, Reference, Review, Revision, Status, Synonym
 
 FORMAT = "diseasemaps-conditions"
 VERSION = 1
@@ -20,7 +20,9 @@ PAGE_FIELDS = ["slug", "name", "acronym", "status", "origin", "content_version",
 CODE_FIELDS = ["system", "value", "role", "fit", "note"]
 REFERENCE_FIELDS = ["title", "publisher", "url", "published", "order"]
 REVIEW_FIELDS = ["reviewer_name", "reviewer_credentials", "reviewed_on", "next_review_on", "content_version", "notes"]
-RECORD_KEYS = {*PAGE_FIELDS, "synonyms", "codes", "references", "related", "reviews"}
+DRAFT_KEYS = {"state", "base_version", "started_by", "note", "content"}
+RECORD_KEYS = {*PAGE_FIELDS, "synonyms", "codes", "references", "related", "reviews", "draft"}
+OPTIONAL_KEYS = {"draft"}  # files written before revisions have none
 
 
 def export_document():
@@ -31,6 +33,7 @@ def export_document():
         "codes",
         Prefetch("related", queryset=Condition.objects.only("slug")),
         Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+        Prefetch("revisions", queryset=Revision.objects.open().select_related("created_by"), to_attr="open_revisions"),
     )
     return {"format": FORMAT, "version": VERSION, "conditions": [condition_record(c) for c in conditions]}
 
@@ -53,6 +56,24 @@ def condition_record(condition):
             {"reviewer": review.reviewer.email, **{field: _plain(getattr(review, field)) for field in REVIEW_FIELDS}}
             for review in sorted(condition.reviews.all(), key=lambda r: (r.reviewed_on, r.id))
         ],
+        "draft": _draft_record(condition),
+    }
+
+
+def _draft_record(condition):
+    """The page's open draft (a live page's next version), or None."""
+    revisions = getattr(condition, "open_revisions", None)
+    if revisions is None:
+        revisions = list(Revision.objects.open().filter(condition=condition).select_related("created_by"))
+    if not revisions:
+        return None
+    revision = revisions[0]
+    return {
+        "state": revision.state,
+        "base_version": revision.base_version,
+        "started_by": revision.created_by.email,
+        "note": revision.note,
+        "content": {field: revision.content.get(field, "") for field in Revision.FIELDS},
     }
 
 
@@ -117,14 +138,14 @@ def _import_condition(record, label, problems, created, unchanged):
     if not isinstance(record, dict):
         problems.append((label, "is not an object"))
         return None
-    unknown, missing = set(record) - RECORD_KEYS, RECORD_KEYS - set(record)
+    unknown, missing = set(record) - RECORD_KEYS, RECORD_KEYS - OPTIONAL_KEYS - set(record)
     if unknown or missing:
         problems.append((label, f"unknown keys {sorted(unknown)}, missing keys {sorted(missing)}"))
         return None
     existing = Condition.objects.filter(slug=record["slug"]).first()
     if existing is not None:
         current = condition_record(existing)
-        if _comparable(current) == _comparable(record):
+        if _comparable(current) == _comparable({"draft": None, **record}):
             unchanged.append(existing.slug)
         else:
             problems.append(
@@ -204,6 +225,26 @@ def _finish_condition(condition, record, label, problems):
         content_version=version, last_reviewed_on=condition.last_reviewed_on
     )
     condition.content_version = version
+    _import_draft(condition, record.get("draft"), label, problems)
+
+
+def _import_draft(condition, data, label, problems):
+    """The open draft of a live page, as the export wrote it."""
+    if data is None:
+        return
+    if not isinstance(data, dict) or set(data) != DRAFT_KEYS or not isinstance(data["content"], dict):
+        problems.append((f"{label} draft", f"must be null or an object with the keys {sorted(DRAFT_KEYS)}"))
+        return
+    if condition.status != Status.PUBLISHED:
+        problems.append((f"{label} draft", "only a published page has a separate draft"))
+        return
+    if data["state"] not in Revision.OPEN_STATES or set(data["content"]) != set(Revision.FIELDS):
+        problems.append((f"{label} draft", f"state is one of {Revision.OPEN_STATES}; content has {Revision.FIELDS}"))
+        return
+    editor = _reviewer({"reviewer": data["started_by"] or "unknown@diseasemaps.invalid"})
+    Revision.objects.create(condition=condition, content=data["content"], state=data["state"],
+                            base_version=data["base_version"], note=data["note"], created_by=editor,
+                            updated_by=editor)  # fmt: skip
 
 
 # The workflow steps from a new draft to each status (see TRANSITIONS).

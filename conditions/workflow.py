@@ -31,6 +31,8 @@ def condition_submit_for_review(*, condition, editor):
     """An editor hands a draft (or a page taken back from publication) to the medical reviewers."""
     if condition.status == Status.IN_REVIEW:
         return condition
+    if condition.status == Status.PUBLISHED:  # it stays live: its next version is a Revision
+        raise ValidationError("A published page stays published: submit its draft instead (revisions.draft_submit).")
     condition.status = Status.IN_REVIEW
     _save(condition, user=editor, reason="Submitted for review")
     return condition

@@ -19,7 +19,8 @@ ROLE_SUMMARIES = {
 
 def dashboard(user):
     """The dashboard's lists for this user, each only when their permissions let them act on it."""
-    return [*conditions_dashboard.sections(user), *community_dashboard.sections(user)]
+    members = community_dashboard.members_per_condition()
+    return [*conditions_dashboard.sections(user, members=members), *community_dashboard.sections(user)]
 
 
 class EditorialAdminSite(admin.AdminSite):

@@ -17,7 +17,7 @@ ROLES = {
     ],
     # Reads pages and signs them off; cannot change their text.
     REVIEWER: [
-        "conditions.view_condition", "conditions.sign_off_condition",
+        "conditions.view_condition", "conditions.sign_off_condition", "conditions.unpublish_condition",
         *(f"conditions.view_{model}" for model in _CONTENT),
         "conditions.view_code", "conditions.view_review",
     ],

@@ -53,9 +53,10 @@ def test_sign_off_publishes_a_page_in_review_and_records_the_version(draft, edit
 def test_publishing_edits_made_after_the_sign_off_is_refused(draft, editor, reviewer):
     condition_submit_for_review(condition=draft, editor=editor)
     review_sign_off(condition=draft, reviewer=reviewer)
-    draft.status = Status.IN_REVIEW
-    draft.full_clean()
-    draft.save()
+    for status in (Status.DRAFT, Status.IN_REVIEW):  # unpublished, then submitted again
+        draft.status = status
+        draft.full_clean()
+        draft.save()
     draft.treatment = "Rest, and a new unreviewed claim."
     draft.status = Status.PUBLISHED
     with pytest.raises(ValidationError):  # the sign-off covers the old version, not this one

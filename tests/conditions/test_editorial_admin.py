@@ -7,6 +7,7 @@ import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
 from community.models import StoryReport
+from conditions import revisions
 from conditions.models import Condition, ConditionCode, Origin, Review, Status
 from conditions.workflow import condition_submit_for_review, review_sign_off
 
@@ -68,9 +69,10 @@ def test_editor_saves_and_submits_for_review(as_user, editor, page):
 
 def test_editor_cannot_publish_an_unreviewed_page(as_user, editor, page):
     condition_submit_for_review(condition=page, editor=editor)
-    response = as_user(editor).post(change_url(page), form_data(page, status=Status.PUBLISHED))
-    assert response.status_code == 200
-    assertContains(response, "can be published only after a medical reviewer signs off")
+    client = as_user(editor)
+    assertNotContains(client.get(change_url(page)), 'name="status"')  # the workflow buttons only
+    response = client.post(change_url(page), form_data(page, status=Status.PUBLISHED))
+    assert response.status_code == 302
     page.refresh_from_db()
     assert page.status == Status.IN_REVIEW
 
@@ -85,15 +87,15 @@ def test_saving_untouched_text_from_a_browser_keeps_the_review_current(as_user, 
     assert list(Condition.objects.review_current()) == [page]
 
 
-def test_editor_changing_demo_text_takes_the_page_over_and_must_submit_it(as_user, editor, make_condition):
-    demo = make_condition(name="Demo page", slug="demo-page", origin=Origin.DEMO)
-    client = as_user(editor)
-    response = client.post(change_url(demo), form_data(demo, summary="Better words."))
-    assertContains(response, "can be published only after a medical reviewer signs off")
-    response = client.post(change_url(demo), form_data(demo, summary="Better words.", _submit_for_review="1"))
+def test_editor_changing_live_demo_text_keeps_it_live_until_approved(as_user, editor, reviewer, make_condition):
+    demo = make_condition(name="Demo page", slug="demo-page", origin=Origin.DEMO, summary="Demo words.")
+    response = as_user(editor).post(change_url(demo), form_data(demo, summary="Better words.", _submit_for_review="1"))
     assert response.status_code == 302
     demo.refresh_from_db()
-    assert (demo.origin, demo.status) == (Origin.EDITORIAL, Status.IN_REVIEW)
+    assert (demo.origin, demo.status, demo.summary) == (Origin.DEMO, Status.PUBLISHED, "Demo words.")
+    revisions.revision_approve(condition=demo, reviewer=reviewer)
+    demo.refresh_from_db()
+    assert (demo.origin, demo.status, demo.summary) == (Origin.EDITORIAL, Status.PUBLISHED, "Better words.")
 
 
 def test_reviewer_reads_pages_but_cannot_change_them(as_user, reviewer, page):
@@ -109,7 +111,7 @@ def test_reviewer_reads_pages_but_cannot_change_them(as_user, reviewer, page):
 def test_reviewer_signs_off_from_the_sign_off_page(as_user, editor, reviewer, page):
     condition_submit_for_review(condition=page, editor=editor)
     client = as_user(reviewer)
-    assertContains(client.get(change_url(page)), "Sign off this version")
+    assertContains(client.get(change_url(page)), "Review this page")
     response = client.get(f"/admin/conditions/condition/{page.pk}/sign-off/")
     assertContains(response, "Amifampridine.")  # the page as readers will see it
     response = client.post(

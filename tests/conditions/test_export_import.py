@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from community.models import User
+from conditions import revisions
 from conditions.catalogue.demo import load_demo_conditions
 from conditions.models import Condition, ConditionCode, Origin, Reference, Review, Status, Synonym
 from conditions.workflow import condition_submit_for_review, review_sign_off
@@ -36,6 +37,9 @@ def content(make_condition, add_code, reviewer, make_user):
     demo = make_condition(name="Demo", slug="demo", origin=Origin.DEMO)
     add_code(demo, "icd-9-cm", "358.30")
     reviewed.related.set([changed, demo])
+    draft_content = {**revisions.live_content(reviewed), "treatment": "Rest, then amifampridine."}
+    revisions.draft_save(condition=reviewed, editor=editor, content=draft_content)
+    revisions.draft_submit(condition=reviewed, editor=editor)
     return [reviewed, changed, waiting, demo]
 
 
@@ -73,6 +77,16 @@ def test_import_recreates_the_review_state(content, tmp_path):
     assert Condition.objects.get(slug="changed").last_reviewed_on == datetime.date(2026, 2, 1)
     assert Condition.objects.get(slug="waiting").status == Status.IN_REVIEW
     assert Condition.objects.get(slug="reviewed").rendered["summary"] == "<p>Words.</p>\n<p>More.</p>"
+
+
+def test_import_keeps_the_live_version_and_the_open_draft(content, tmp_path):
+    export(tmp_path / "a.json")
+    empty_the_site()
+    call_command("import_conditions", str(tmp_path / "a.json"), verbosity=0)
+    page = Condition.objects.get(slug="reviewed")
+    assert (page.status, page.treatment) == (Status.PUBLISHED, "Rest.")  # readers get the live words
+    draft = revisions.open_revision(page)
+    assert (draft.state, draft.content["treatment"]) == ("submitted", "Rest, then amifampridine.")
 
 
 def test_export_format_is_documented_and_ordered(content, tmp_path):
