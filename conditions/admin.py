@@ -83,6 +83,7 @@ class ConditionAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.status == Status.PUBLISHED:
+            self.instance.edits_go_to_draft = True
             return cleaned  # the words go to the page's draft (ConditionAdmin.save_model)
         if SUBMIT_FOR_REVIEW in self.data:
             self.instance.status = Status.IN_REVIEW  # validated by Condition.clean() after this

@@ -272,6 +272,10 @@ class Condition(models.Model):
 
     # A loader rewriting its own demo text sets this: that is no editor's takeover.
     is_loader_text = False
+    # The admin sets this when a live page's new words go to its draft (ConditionAdmin.save_model).
+    edits_go_to_draft = False
+    # revisions.revision_approve sets this while it copies the approved draft onto the live row.
+    approving_draft = False
 
     def save(self, *args, **kwargs):
         # The version counts from the stored row, not from this instance, so a stale or restored
@@ -329,6 +333,10 @@ class Condition(models.Model):
         too_long = {field: TOO_LONG for field in self.MEDICAL_FIELDS if len(getattr(self, field)) > MAX_LENGTH}
         if too_long:
             raise ValidationError(too_long)
+        if self.edits_go_to_draft or self.approving_draft:
+            # The live row keeps its words while a draft is written; an approved draft is signed off
+            # in the same transaction (revisions.revision_approve), which makes the page editorial.
+            return
         stored = self._stored()
         if stored and self._takes_over(stored):
             self.origin = Origin.EDITORIAL

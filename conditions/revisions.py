@@ -169,6 +169,7 @@ def revision_approve(*, condition, reviewer, token=None, reviewed_on=None, next_
     with derived.refreshing([condition.pk]):
         for field in Revision.FIELDS:
             setattr(condition, field, revision.content.get(field, ""))
+        condition.approving_draft = True
         _save(condition, user=reviewer, reason=f"Approved the draft started by {revision.created_by} and published it")
         review = review_sign_off(
             condition=condition, reviewer=reviewer, reviewed_on=reviewed_on, next_review_on=next_review_on,

@@ -99,8 +99,8 @@ def test_submit_request_changes_resubmit_approve(live, editor, reviewer):
     assert draft.state == "published"
     assert revisions.open_revision(live) is None
     assert steps(live) == [
-        ("draft_started", "Eda Editor"), ("submitted", "Eda Editor"), ("changes_requested", "Dr Rui Reviewer"),
-        ("draft_saved", "Eda Editor"), ("submitted", "Eda Editor"), ("approved", "Dr Rui Reviewer"),
+        ("draft_started", "Eda Editor"), ("submitted", "Eda Editor"), ("changes_requested", "Dr Ada Reviewer"),
+        ("draft_saved", "Eda Editor"), ("submitted", "Eda Editor"), ("approved", "Dr Ada Reviewer"),
     ]  # fmt: skip
 
 
@@ -237,7 +237,7 @@ def test_admin_round_trip(client, live, editor, reviewer):
 
     client.force_login(editor)
     form = client.get(change)
-    assertContains(form, "Changes requested by Dr Rui Reviewer")
+    assertContains(form, "Changes requested by Dr Ada Reviewer")
     assertContains(form, "Name the nerve endings.")
     assertContains(client.get("/admin/"), "Name the nerve endings.")  # on the editor's dashboard
     client.post(change, form_data(live, summary=NEW + " Motor ones.", _submit_for_review="1"))
