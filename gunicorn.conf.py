@@ -15,3 +15,8 @@ preload_app = True
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25+ opens a control socket at one fixed path ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl),
+# which every instance on the machine would share (the benchmark and the tests start several). Off
+# unless GUNICORN_CONTROL_SOCKET gives this instance a path of its own.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

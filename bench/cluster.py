@@ -161,6 +161,56 @@ class Instances:
             log.close()
 
 
+VCL = ROOT / "deploy" / "varnish" / "default.vcl"
+
+
+class Varnish:
+    """varnishd from Debian (with varnish-modules' xkey) on `port` of 127.0.0.1, in front of
+    `backend_urls` with deploy/varnish/default.vcl; purges are allowed from loopback. Stopped on
+    exit. `url` is the address readers use."""
+
+    def __init__(self, backend_urls, port, workdir):
+        self.backend_urls, self.port, self.workdir = backend_urls, port, Path(workdir)
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = None
+
+    def __enter__(self):
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        backends = []
+        for n, url in enumerate(self.backend_urls):
+            host, port = urllib.parse.urlsplit(url).netloc.split(":")
+            probe = '.probe = { .url = "/healthz"; .interval = 1s; .window = 3; .threshold = 2; }'
+            backends.append(f'backend app{n} {{ .host = "{host}"; .port = "{port}"; {probe} }}')
+        adds = "".join(f"    site.add_backend(app{n});\n" for n in range(len(self.backend_urls)))
+        (self.workdir / "backends.vcl").write_text(
+            "\n".join(backends)
+            + '\nacl purgers { "127.0.0.1"; }\n'
+            + f"sub vcl_init {{\n    new site = directors.round_robin();\n{adds}}}\n"
+        )
+        self.log = open(self.workdir / "varnish.log", "w")  # noqa: SIM115 (closed in __exit__)
+        self.process = subprocess.Popen(
+            ["varnishd", "-F", "-j", "none", "-n", str(self.workdir / "state"), "-T", "none",
+             "-a", f"127.0.0.1:{self.port}", "-s", "malloc,64m", "-f", str(VCL),
+             "-p", f"vcl_path={self.workdir}:{VCL.parent}"],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_until_up(self.url)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
 def wait_until_up(url, seconds=30):
     deadline = time.monotonic() + seconds
     while True:

@@ -13,6 +13,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diseasemaps.settings")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'bench.sqlite3'}")
 os.environ.update(HTTPS="false", PAGE_CACHE="false", DEBUG="false", STATIC_ROOT=str(ROOT / "bench" / "static"))
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # one JSON line per request would bury the figures
 
 import django  # noqa: E402
 

@@ -15,6 +15,7 @@ export DEBUG=false HTTPS=false SECRET_KEY=bench-only-not-secret
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$PWD/bench/bench.sqlite3}
 export STATIC_ROOT=$PWD/bench/static
 export GUNICORN_WORKERS=${GUNICORN_WORKERS:-2} GUNICORN_THREADS=1
+export LOG_LEVEL=${LOG_LEVEL:-WARNING}  # one JSON line per request would bury the figures
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 mkdir -p bench/results
 

@@ -14,7 +14,7 @@ retires them at once and again after the commit)."""
 import contextlib
 import threading
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from . import pages, search
 from .events import pages_changed
@@ -41,13 +41,20 @@ def refresh(condition_ids=None, *, cache_only=False):
             slugs = None
         pages_changed.send(sender=Condition, slugs=slugs)
         return
+    changed = None
     if ids is None or ids:
         rows = Condition.objects.all() if ids is None else Condition.objects.filter(pk__in=ids)
         newest_review = Review.objects.filter(condition=OuterRef("pk")).newest_first()
         rows.update(last_reviewed_on=Subquery(newest_review.values("reviewed_on")[:1]))
-        pages.invalidate(rows.values("pk"))
+        # A related condition's page prints this one's name in its stored parts.
+        shown_on = rows if ids is None else Condition.objects.filter(Q(pk__in=ids) | Q(related__in=ids))
+        pages.invalidate(shown_on.values("pk"))
         search.refresh(ids)
-    pages_changed.send(sender=Condition, slugs=None)
+        if ids is not None:
+            changed = list(rows.values_list("slug", flat=True))
+            if len(changed) < len(ids):  # a page being deleted: its slug is gone with it
+                changed = None
+    pages_changed.send(sender=Condition, slugs=None, changed=changed)
 
 
 @contextlib.contextmanager

@@ -10,8 +10,9 @@ from django.dispatch import Signal
 page_published = Signal()
 
 # Sent by derived.refresh() inside the writer's transaction once derived data is up to date, and
-# again after the commit. `slugs` is None when any page may show the change, or the slugs of the
-# conditions whose own pages alone changed (cache_only refreshes). Sent with send(): a receiver that
-# fails makes the write fail, so a cache that cannot be reached never leaves a stale page behind a
-# successful write.
+# again after the commit. `slugs` names the conditions whose community alone changed (cache_only
+# refreshes); when it is None, `changed` names the conditions whose content changed (their pages and
+# every list), or is None when any page may show the change (site-wide text, a deleted page, a full
+# refresh). Sent with send(): a receiver that fails makes the write fail, so a cache that cannot be
+# reached never leaves a stale page behind a successful write.
 pages_changed = Signal()

@@ -3,7 +3,6 @@ import logging
 import time
 
 from django.conf import settings
-from django.utils.cache import patch_cache_control
 
 request_logger = logging.getLogger("diseasemaps.requests")
 
@@ -58,19 +57,5 @@ def trusted_proxy_headers(get_response):
         if not trust_all and "HTTP_X_FORWARDED_PROTO" in request.META and not trusted(request.META.get("REMOTE_ADDR")):
             del request.META["HTTP_X_FORWARDED_PROTO"]
         return get_response(request)
-
-    return middleware
-
-
-def private_for_members(get_response):
-    """A page made for a logged-in member (their account, their forms) is kept by no shared cache
-    and by no browser once they leave it. Anonymous requests are not asked for their session, so
-    pages for readers stay cacheable."""
-
-    def middleware(request):
-        response = get_response(request)
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-            patch_cache_control(response, private=True, no_store=True)
-        return response
 
     return middleware

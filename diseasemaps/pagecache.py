@@ -1,41 +1,50 @@
-"""Whole-page caching for anonymous readers, retired by version counters.
+"""Whole-page caching for anonymous readers, here and in any shared cache in front (Varnish, a CDN),
+retired by surrogate keys.
 
-The reader pages cached are listed by URL name in CACHED_PAGES, with the query parameters each
-reads. ReaderCacheMiddleware, near the top of the stack, answers a GET for such a page from the cache
-when the request carries no session (so no logged-in member, who must see their own actions at
-once) and no pending messages. A cached page is keyed by its path, the values of the parameters
-its view reads (any other parameter is ignored, so junk ones cannot fill the cache) and the
-versions of what it shows:
-- every page: the content version (retire_all), which retires every cached page at once;
-- a condition's own pages (/conditions/<slug>/…): that condition's community version, bumped
-  when a member joins or leaves or a story changes (retire_community);
-- the home page: the site's community version, for its member totals.
-So a join retires two or three pages, not the whole cache.
+The reader pages are listed by URL name in CACHED_PAGES, with the query parameters each reads.
+Every such page names what it shows in surrogate keys (surrogate_keys()):
+- `site`: every page (the site-wide texts: the medical disclaimer);
+- `condition:<slug>`: a condition's own page, and the pages of the conditions related to it;
+- `community:<slug>`: the pages that show a condition's members or stories;
+- `communities`: the home page's member totals;
+- `listings`: pages that list conditions by name (home, A–Z, search, symptoms, a code's users);
+- `codes` and `code:<system>:<code>`: the code pages.
 
-conditions/derived.py announces every change with the `pages_changed` signal of conditions/events.py, which the project
-connects to retire() (apps.SiteConfig.ready). The versions are bumped twice:
-at once, inside the writer's transaction, so a cache that cannot be reached fails the write
-rather than leaving a stale page (the signal is sent with send(), so the error reaches the
-writer); and again after the commit, because a reader who came in
-between read the old rows and cached them under the first new version. The cache must be one
-every process shares: the default database cache, or Redis (settings.CACHES)."""
+ReaderCacheMiddleware, near the top of the stack, answers a GET for such a page when the request
+carries no session (so no logged-in member, who must see their own actions at once) and no pending
+messages. It gives the page `Cache-Control: public` (short for browsers, longer for shared caches),
+a weak ETag from its content (ConditionalGetMiddleware answers 304 to it), `Vary: Cookie` and the
+keys in `xkey` and `Surrogate-Key`. Every other response that sets a cookie, serves a form (a CSRF
+token) or answers a request with a session is `private, no-store`.
+
+The in-app copy is keyed by the path, the parameters its view reads (any other parameter is
+ignored, so junk ones cannot fill the cache) and the version of each of its keys. conditions/derived.py
+announces every change with `pages_changed` (conditions/events.py), which the project connects to retire()
+(apps.SiteConfig.ready). The versions of the keys that change are bumped twice: at once, inside
+the writer's transaction, so a cache that cannot be reached fails the write rather than leaving a
+stale page (the signal is sent with send(), so the error reaches the writer); and again after the
+commit, because a reader who came in between read the old rows and cached them under the first
+new version. After the commit the same keys are purged from the shared caches (diseasemaps/purge.py).
+A page whose keys changed while it was being rendered is neither kept nor shared. The cache must be
+one every process shares: the default database cache, or Redis (settings.CACHES)."""
 
 import functools
 import hashlib
 import logging
-import re
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from . import purge
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "pagecache:version"
-COMMUNITY_KEY = "pagecache:community"
 TIMEOUT = 60 * 60
+SITE = "site"
 
 # The pages cached whole for anonymous readers, by URL name, with the query parameters each view
 # reads: the only ones that tell one cached copy from another.
@@ -49,71 +58,83 @@ CACHED_PAGES = {
     "conditions:code-browse": ("range",),
     "conditions:code-detail": (),
 }
-_CONDITION_PATH = re.compile(r"^/conditions/([-\w]+)/")
 
 
-def _condition_key(slug):
-    return f"pagecache:community:{slug}"
+def surrogate_keys(view_name, kwargs):
+    """What a reader page shows, as the keys that retire it (see the module's docstring)."""
+    keys = [SITE]
+    if view_name == "home":
+        keys += ["listings", "communities"]
+    elif view_name == "conditions:detail":
+        keys += [f"condition:{kwargs['slug']}", f"community:{kwargs['slug']}"]
+    elif view_name in ("conditions:list", "conditions:search", "conditions:symptom-detail"):
+        keys.append("listings")
+    elif view_name in ("conditions:code-index", "conditions:code-browse"):
+        keys.append("codes")
+    elif view_name == "conditions:code-detail":  # its title and notes, and the conditions using it
+        keys += ["codes", f"code:{kwargs['system']}:{kwargs['code']}", "listings"]
+    return keys
+
+
+def keys_for_change(*, slugs, changed=None):
+    """The keys to retire for a pages_changed signal: `slugs`, a community change on these
+    conditions; else `changed`, the conditions whose content changed, or None for everything.
+    Queries the conditions related to the changed ones (their pages print their names)."""
+    if slugs is not None:
+        return [*(f"community:{slug}" for slug in slugs), "communities"]
+    if changed is None:
+        return [SITE]
+    from conditions.models import Condition
+
+    related = Condition.objects.filter(related__slug__in=changed).values_list("slug", flat=True)
+    return sorted({f"condition:{slug}" for slug in [*changed, *related]}) + ["listings"]
+
+
+def _version_key(key):
+    return f"pagecache:key:{key}"
 
 
 def _bump(keys):
-    for key in keys:
+    for key in map(_version_key, keys):
         try:
             cache.incr(key)
         except ValueError:  # not set yet, or evicted: a new number, never one a cached page was keyed by
             cache.set(key, time.time_ns(), None)
 
 
-def _bump_now_and_after_commit(keys):
-    _bump(keys)
-    transaction.on_commit(functools.partial(_bump_after_commit, keys))
-
-
-def _bump_after_commit(keys):
+def _after_commit(keys):
     try:
         _bump(keys)
     except Exception:  # the change is committed; pages cached since the first bump live on (logged)
         logger.exception("Could not retire cached pages after a commit: %s", keys)
+    purge.purge(keys)  # logs its own failures
 
 
-def retire_all():
-    """Retire every cached page (a change to a page, a code, a review, a source or site text)."""
-    _bump_now_and_after_commit([VERSION_KEY])
+def retire_keys(keys):
+    """Retires every page, here and in the shared caches, that names one of these keys."""
+    _bump(keys)
+    transaction.on_commit(functools.partial(_after_commit, keys))
 
 
-def retire_community(condition_slugs):
-    """Retire the pages that show these conditions' members or stories, and the home page's totals."""
-    _bump_now_and_after_commit([*(_condition_key(slug) for slug in condition_slugs), COMMUNITY_KEY])
+def retire(sender, *, slugs, changed=None, **kwargs):
+    """Receives events.pages_changed (see keys_for_change)."""
+    retire_keys(keys_for_change(slugs=slugs, changed=changed))
 
 
-def retire(sender, *, slugs, **kwargs):
-    """Receives events.pages_changed: `slugs` None retires every page; a list retires those
-    conditions' own pages and the home page's totals (their members or stories changed)."""
-    if slugs is None:
-        retire_all()
-    else:
-        retire_community(slugs)
+def _versions(keys):
+    names = [_version_key(key) for key in keys]
+    found = cache.get_many(names)
+    for name in names:
+        if name not in found:
+            cache.add(name, time.time_ns(), None)
+            found[name] = cache.get(name)
+    return ":".join(str(found[name]) for name in names)
 
 
-def _versions(path):
-    keys = [VERSION_KEY]
-    if path == "/":
-        keys.append(COMMUNITY_KEY)
-    match = _CONDITION_PATH.match(path)
-    if match:
-        keys.append(_condition_key(match.group(1)))
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, time.time_ns(), None)
-            found[key] = cache.get(key)
-    return ":".join(str(found[key]) for key in keys)
-
-
-def _key(request, params):
+def _key(request, params, versions):
     read = sorted((name, request.GET.getlist(name)) for name in params if name in request.GET)
     digest = hashlib.md5(repr((request.path, read)).encode(), usedforsecurity=False).hexdigest()
-    return f"pagecache:{_versions(request.path)}:{digest}"
+    return f"pagecache:{hashlib.md5(versions.encode(), usedforsecurity=False).hexdigest()}:{digest}"
 
 
 def _is_anonymous_read(request):
@@ -124,13 +145,15 @@ def _is_anonymous_read(request):
     )
 
 
-def _cached_params(request):
-    """The parameters the requested view reads, or None when its pages are not cached."""
+def _reader_page(request):
+    """(parameters read, surrogate keys) of the requested reader page, or None for other pages."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return None
-    return CACHED_PAGES.get(match.view_name)
+    if match.view_name not in CACHED_PAGES:
+        return None
+    return CACHED_PAGES[match.view_name], surrogate_keys(match.view_name, match.kwargs)
 
 
 class ReaderCacheMiddleware:
@@ -138,27 +161,64 @@ class ReaderCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not settings.PAGE_CACHE or not _is_anonymous_read(request):
-            return self.get_response(request)
-        params = _cached_params(request)
-        if params is None:
-            return self.get_response(request)
-        key = _key(request, params)
-        response = cache.get(key)
-        if response is not None:
-            response["X-Cache"] = "hit"
-            return response
+        page = _reader_page(request) if _is_anonymous_read(request) else None
+        if page is None:
+            return _private_if_personal(request, self.get_response(request))
+        params, keys = page
+        versions = _versions(keys)
+        key = _key(request, params, versions)
+        if settings.PAGE_CACHE:
+            response = cache.get(key)
+            if response is not None:
+                response["X-Cache"] = "hit"
+                return response
         response = self.get_response(request)
-        if _storable(request, response):
+        if not _shareable(request, response):
+            return _private_if_personal(request, response)
+        if _versions(keys) != versions:  # changed while rendering: maybe the old rows, so not shared
+            patch_cache_control(response, no_cache=True, max_age=0)
+            return response
+        _make_public(response, keys)
+        if settings.PAGE_CACHE:
             cache.set(key, response, TIMEOUT)
             response["X-Cache"] = "miss"
         return response
 
 
-def _storable(request, response):
+def _shareable(request, response):
     session = getattr(request, "session", None)
     return (
         response.status_code == 200
         and not response.cookies  # never share a response that sets a cookie
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # a form, whose token is this visitor's
         and not (session is not None and session.modified)
+        and "no-store" not in response.get("Cache-Control", "")
     )
+
+
+def _make_public(response, keys):
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.CACHE_MAX_AGE,
+        s_maxage=settings.CACHE_SHARED_MAX_AGE,
+        stale_while_revalidate=settings.CACHE_STALE_WHILE_REVALIDATE,
+        stale_if_error=settings.CACHE_STALE_IF_ERROR,
+    )
+    # A browser that logs in sends a new Cookie header, so it does not reuse the anonymous copy.
+    patch_vary_headers(response, ["Cookie"])
+    digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+    response["ETag"] = f'W/"{digest}"'
+    response["xkey"] = response["Surrogate-Key"] = " ".join(keys)
+
+
+def _private_if_personal(request, response):
+    """A member's page, a page answering any session, a form or a response that sets a cookie is
+    kept by no shared cache and by no browser once its reader leaves it."""
+    if (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or response.cookies
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    ):
+        patch_cache_control(response, private=True, no_store=True)
+    return response

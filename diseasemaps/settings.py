@@ -52,12 +52,17 @@ MIDDLEWARE = [
     "diseasemaps.middleware.trusted_proxy_headers",  # before SecurityMiddleware reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "diseasemaps.pagecache.ReaderCacheMiddleware",  # before sessions: cached pages need no query
+    # Compresses what the middleware below return (WhiteNoise serves its own compressed files).
+    "django.middleware.gzip.GZipMiddleware",
+    # 304 Not Modified for the ETag of a reader page, cached or not; below GZip, which weakens ETags.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Before sessions: cached pages need no query. Sets Cache-Control on every response after the
+    # session and CSRF middleware have set their cookies (public reader pages, private the rest).
+    "diseasemaps.pagecache.ReaderCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "diseasemaps.middleware.private_for_members",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -123,6 +128,22 @@ else:
     }
 # Whole pages for anonymous readers (diseasemaps/pagecache.py); off only to measure without it.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# HTTP caching of reader pages for anonymous readers (seconds): browsers keep a page for
+# CACHE_MAX_AGE, shared caches (Varnish, a CDN) for CACHE_SHARED_MAX_AGE; both may serve it stale
+# while they fetch it again, and for a day if the site is down. With a purge backend, a change
+# drops the pages that show it at once, so the shared lifetime can be long.
+CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE", "60"))
+CACHE_SHARED_MAX_AGE = int(os.environ.get("CACHE_SHARED_MAX_AGE", "300"))
+CACHE_STALE_WHILE_REVALIDATE = 60
+CACHE_STALE_IF_ERROR = 24 * 60 * 60
+# The shared caches told to drop pages after a change (diseasemaps/purge.py): none, xkey or http.
+PURGE_BACKEND = os.environ.get("PURGE_BACKEND", "none")
+if PURGE_BACKEND not in {"none", "xkey", "http"}:
+    raise ImproperlyConfigured(f"PURGE_BACKEND must be none, xkey or http, not {PURGE_BACKEND!r}")
+PURGE_URLS = env_list("PURGE_URLS", "")  # e.g. http://10.0.0.3:6081,http://10.0.0.4:6081
+PURGE_METHOD = os.environ.get("PURGE_METHOD", "PURGE")  # for http: PURGE or BAN
+if PURGE_BACKEND != "none" and not PURGE_URLS:
+    raise ImproperlyConfigured(f"PURGE_BACKEND={PURGE_BACKEND} needs PURGE_URLS")
 
 AUTH_USER_MODEL = "community.User"
 # django-axes refuses log-ins for a locked (account, address) pair before any password is checked.
