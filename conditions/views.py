@@ -1,6 +1,7 @@
 import string
 
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.db.models.fields.json import KT
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_safe
 from . import pages
 from . import search as condition_search
 from .codes import reads
-from .models import Code, Condition, Status, Symptom
+from .models import Code, Condition, ConditionCode, Status, Symptom
 
 LETTERS = list(string.ascii_uppercase)
 PAGE_SIZE = 50
@@ -41,6 +42,43 @@ def condition_detail(request, slug):
         "parts": pages.parts_for(condition),
     }
     return render(request, "conditions/condition_detail.html", context)
+
+
+# Questions any patient may ask at a visit: prompts, not medical claims about a condition.
+VISIT_QUESTIONS = [
+    "How sure is the diagnosis, and what tests do I still need?",
+    "What treatments are there for me, and what are their side effects?",
+    "Who else should I see, and who coordinates my care?",
+    "What changes should I watch for, and when should I get help straight away?",
+    "Are any of my medicines, or medicines I might be given in hospital, a problem with this condition?",
+    "Is it inherited? Should my family be told or tested?",
+    "Are there patient organisations or clinical studies you would suggest?",
+    "When should I come back?",
+]
+
+
+@require_safe
+def condition_visit(request, slug):
+    """A one-page sheet to take to the doctor: codes, review status, questions, space for notes."""
+    condition = get_object_or_404(
+        Condition.objects.published()
+        .only("name", "slug", "acronym", "origin", "content_version", "updated_at")
+        .prefetch_related(Prefetch("codes", queryset=ConditionCode.objects.select_related("code")), "reviews"),
+        slug=slug,
+    )
+    codes = pages.sorted_codes(condition.codes.all())
+    review = condition.latest_review()
+    context = {
+        "condition": condition,
+        "own_codes": [c for c in codes if c.is_own],
+        "coded_with": [c for c in codes if not c.is_own],
+        "review": review,
+        "review_is_current": condition.is_review_current(review),
+        "questions": VISIT_QUESTIONS,
+        "medicine_rows": range(5),
+        "note_lines": range(6),
+    }
+    return render(request, "conditions/condition_visit.html", context)
 
 
 @require_safe
