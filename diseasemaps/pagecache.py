@@ -41,7 +41,7 @@ TIMEOUT = 60 * 60
 # reads: the only ones that tell one cached copy from another.
 CACHED_PAGES = {
     "home": (),
-    "conditions:list": ("letter", "page"),
+    "conditions:list": ("letter", "page", "q", "reviewed", "community", "described"),
     "conditions:detail": (),
     "conditions:search": ("q",),
     "conditions:symptom-detail": ("page",),
