@@ -24,7 +24,8 @@ PARTS = {
     "head": "conditions/parts/head.html",  # canonical link, Open Graph, JSON-LD
     "intro": "conditions/parts/intro.html",  # name, other names, review status line
     "answer": "conditions/parts/answer.html",  # the short answer, beside the community box
-    "main": "conditions/parts/main.html",  # jump links, medical sections, get help, codes, sources, review
+    "toc": "conditions/parts/toc.html",  # jump links, under the short answer
+    "main": "conditions/parts/main.html",  # medical sections, get help, codes, sources, review details
 }
 # The templates the parts include: their text is part of the version as well.
 INCLUDES = [
