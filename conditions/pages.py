@@ -10,25 +10,43 @@ templates or PARTS_VERSION has every page rendered again at its next view."""
 
 import functools
 import hashlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.template.loader import get_template, render_to_string
 
 from .codes import format as code_format
-from .models import Condition, ConditionCode, page_prefetches
+from .models import Condition, ConditionCode, ConditionFact, page_prefetches
 from .templatetags.conditions_extras import html_text
 
 PARTS = {
     "head": "conditions/parts/head.html",  # canonical link, Open Graph, JSON-LD
-    "intro": "conditions/parts/intro.html",  # name, other names, review line, short answer
-    "main": "conditions/parts/main.html",  # codes, sections, signs, sources
-    "related": "conditions/parts/related.html",
+    "intro": "conditions/parts/intro.html",  # name, other names, review status line
+    "answer": "conditions/parts/answer.html",  # the short answer, beside the community box
+    "toc": "conditions/parts/toc.html",  # jump links, under the short answer
+    "main": "conditions/parts/main.html",  # medical sections, get help, codes, sources, review details
 }
+# The templates the parts include: their text is part of the version as well.
+INCLUDES = [
+    "conditions/includes/status_line.html",
+    "conditions/includes/codes_panel.html",
+    "conditions/includes/code_title.html",
+    "conditions/includes/review_line.html",
+    "conditions/includes/fact.html",
+]
 # Raise it when a change to this module changes what the parts contain: stored parts made by an
 # older release are then rendered again at their next view. A change to a part template needs
 # no raise: the templates' text is part of the version too.
-PARTS_VERSION = 2
+PARTS_VERSION = 3
+# Where each "read more" link goes, said in words beside it (the links are open-data facts).
+DESTINATIONS = {
+    "rarediseases.info.nih.gov": "The US Genetic and Rare Diseases Information Center (GARD): a page for patients.",
+    "www.orpha.net": "Orphanet, the European rare disease portal: expert centres, patient organisations, research.",
+    "omim.org": "OMIM, a catalogue of genes and genetic conditions written for clinicians and researchers.",
+    "vsearch.nlm.nih.gov": "MedlinePlus, the US National Library of Medicine's pages for patients, searched by name.",
+    "clinicaltrials.gov": "ClinicalTrials.gov: a search of registered clinical studies, open and closed, by this name.",
+}
 _SYSTEM_ORDER = {system: i for i, (system, _) in enumerate(code_format.CHOICES)}
 _ROLE_ORDER = {role: i for i, role in enumerate(ConditionCode.Role.values)}
 
@@ -48,7 +66,7 @@ def parts_version():
 def _templates_digest():
     """The part templates' text, hashed once per process (templates change only with a release)."""
     digest = hashlib.sha256()
-    for template in PARTS.values():
+    for template in [*PARTS.values(), *INCLUDES]:
         with open(get_template(template).origin.name, "rb") as source:
             digest.update(source.read())
     return digest.hexdigest()
@@ -69,10 +87,18 @@ def parts_for(condition):
     return parts
 
 
+def sorted_codes(codes):
+    """A page's codes in reading order: by system, then role (own codes first), then value."""
+    return sorted(codes, key=lambda c: (_SYSTEM_ORDER[c.system], _ROLE_ORDER[c.role], c.value))
+
+
 def page_context(condition):
     """What the stored parts print, from a condition with page_prefetches() loaded."""
     review = condition.latest_review()
-    codes = sorted(condition.codes.all(), key=lambda c: (_SYSTEM_ORDER[c.system], _ROLE_ORDER[c.role], c.value))
+    codes = sorted_codes(condition.codes.all())
+    facts = condition.facts_by_kind()
+    signs = condition.signs.all()
+    has = _sections_present(condition, facts, signs)
     return {
         "condition": condition,
         "synonyms": [s.name for s in condition.synonyms.all()],
@@ -84,12 +110,54 @@ def page_context(condition):
         "fit_notes": code_format.fit_notes(codes),
         "references": condition.references.all(),
         "related": condition.related.all(),
-        "signs": condition.signs.all(),
+        "signs": signs,
         "sign_groups": condition.sign_groups(),
-        "facts": condition.facts_by_kind(),
+        "facts": facts,
+        "links": [_link(fact) for fact in facts.get(ConditionFact.Kind.LINK, [])],
+        "has": has,
+        "toc": [(anchor, heading) for key, anchor, heading in READER_SECTIONS if has.get(key, True)],
         "indexable": condition.is_indexable(),
         "canonical_url": settings.SITE_URL + condition.get_absolute_url(),
         "structured_data": _structured_data(condition, codes, review),
+    }
+
+
+# The page's sections in the order a patient asks: (key in `has`, anchor, heading). The last four
+# are on every page. Coding notes are for coders: codes_panel.html keeps them folded away.
+READER_SECTIONS = [
+    ("what_it_is", "what-it-is", "What it is"),
+    ("who_gets_it", "who-gets-it", "Who gets it"),
+    ("symptoms", "symptoms", "Symptoms"),
+    ("causes", "causes", "Causes and inheritance"),
+    ("diagnosis", "diagnosis", "Diagnosis"),
+    ("treatment", "treatment", "Treatment"),
+    ("living_with", "living-with", "Living with it and outlook"),
+    ("get_help", "get-help", "Get help"),
+    ("codes", "codes", "Codes for your records"),
+    ("sources", "sources", "Sources"),
+    ("review", "review", "Review details"),
+]
+
+
+def _sections_present(condition, facts, signs):
+    Kind = ConditionFact.Kind
+    return {
+        "what_it_is": bool(condition.clinical_significance),
+        "who_gets_it": Kind.ONSET in facts,
+        "symptoms": bool(condition.symptoms) or bool(signs),
+        "causes": bool(condition.causes) or Kind.INHERITANCE in facts or Kind.GENE in facts,
+        "diagnosis": bool(condition.diagnosis),
+        "treatment": bool(condition.treatment),
+        "living_with": bool(condition.living_with),
+    }
+
+
+def _link(fact):
+    return {
+        "url": fact.url,
+        "text": fact.text,
+        "credit": fact.credit,
+        "where": DESTINATIONS.get(urlsplit(fact.url).hostname, ""),
     }
 
 
@@ -111,7 +179,7 @@ def _structured_data(condition, codes, review):
         "@type": "MedicalWebPage",
         "name": condition.title,
         "url": settings.SITE_URL + condition.get_absolute_url(),
-        "description": condition.summary,
+        "description": html_text(condition.rendered.get("summary", "")),  # plain words, no Markdown
         "dateModified": condition.updated_at.date().isoformat(),
         "about": about,
     }

@@ -6,6 +6,7 @@ app_name = "conditions"
 urlpatterns = [
     path("conditions/", views.condition_list, name="list"),
     path("conditions/<slug:slug>/", views.condition_detail, name="detail"),
+    path("conditions/<slug:slug>/visit/", views.condition_visit, name="visit"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.suggest, name="suggest"),
     path("symptoms/<slug:slug>/", views.symptom_detail, name="symptom-detail"),

@@ -1,6 +1,10 @@
+import re
 import string
+import unicodedata
 
+from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.db.models.fields.json import KT
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,28 +13,74 @@ from django.views.decorators.http import require_safe
 from . import pages
 from . import search as condition_search
 from .codes import reads
-from .models import Code, Condition, Status, Symptom
+from .models import Code, Condition, ConditionCode, Status, Symptom
 
-LETTERS = list(string.ascii_uppercase)
+LETTERS = [*string.ascii_uppercase, "0-9"]
 PAGE_SIZE = 50
+# The index's filters: query parameter → (label, what it keeps).
+INDEX_FILTERS = {
+    "reviewed": "Reviewed by a medical reviewer",
+    "community": "With a community",
+    "described": "With a description",
+}
 
 
 @require_safe
 def condition_list(request):
+    """The A–Z index: natural order whatever the case (letters first, then digits), a letter, a
+    name search and filters. Three queries: the matching names (sorted here, as no database
+    sorts "Type 2" before "Type 10"), the page's rows, and the footer's disclaimer."""
     letter = request.GET.get("letter", "").upper()
-    conditions = Condition.objects.published().only("name", "slug", "acronym")
-    if letter in LETTERS:
+    query = request.GET.get("q", "").strip()[:100]
+    chosen = {name for name in INDEX_FILTERS if request.GET.get(name)}
+    conditions = Condition.objects.published()
+    if letter in string.ascii_uppercase and letter:
         conditions = conditions.filter(name__istartswith=letter)
     elif letter == "0-9":
         conditions = conditions.filter(name__regex=r"^[0-9]")
     else:
         letter = ""
-    page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "conditions/condition_list.html",
-        {"page": page, "letter": letter, "letters": LETTERS},
+    if query:
+        conditions = conditions.filter(Q(name__icontains=query) | Q(acronym__iexact=query))
+    if "reviewed" in chosen:
+        conditions = conditions.exclude(last_reviewed_on=None)
+    if "community" in chosen:
+        # Only communities large enough to show their size: a smaller one could identify its members.
+        sizeable = (
+            Condition.objects.annotate(members=Count("memberships"))
+            .filter(members__gte=settings.COMMUNITY_MIN_PUBLIC_COUNT)
+            .values("pk")
+        )
+        conditions = conditions.filter(pk__in=sizeable)
+    if "described" in chosen:
+        conditions = conditions.indexable()
+    names = sorted(conditions.values_list("pk", "name"), key=lambda row: index_key(row[1]))
+    page = Paginator([pk for pk, _ in names], PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = (
+        Condition.objects.only("name", "slug", "acronym", "origin", "content_version", "last_reviewed_on")
+        .with_review_state()
+        .in_bulk(list(page))
+        if len(page)
+        else {}
     )
+    context = {
+        "page": page,
+        "entries": [rows[pk] for pk in page],
+        "letter": letter,
+        "letters": LETTERS,
+        "query": query,
+        "filters": [(name, label, name in chosen) for name, label in INDEX_FILTERS.items()],
+        "narrowed": bool(letter or query or chosen),
+    }
+    return render(request, "conditions/condition_list.html", context)
+
+
+def index_key(name):
+    """Natural, case- and accent-insensitive order: names starting with a letter first, and the
+    numbers inside names by value ("Type 2" before "Type 10")."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    parts = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", folded)]
+    return (not folded[:1].isalpha(), parts, name)
 
 
 @require_safe
@@ -41,6 +91,43 @@ def condition_detail(request, slug):
         "parts": pages.parts_for(condition),
     }
     return render(request, "conditions/condition_detail.html", context)
+
+
+# Questions any patient may ask at a visit: prompts, not medical claims about a condition.
+VISIT_QUESTIONS = [
+    "How sure is the diagnosis, and what tests do I still need?",
+    "What treatments are there for me, and what are their side effects?",
+    "Who else should I see, and who coordinates my care?",
+    "What changes should I watch for, and when should I get help straight away?",
+    "Are any of my medicines, or medicines I might be given in hospital, a problem with this condition?",
+    "Is it inherited? Should my family be told or tested?",
+    "Are there patient organisations or clinical studies you would suggest?",
+    "When should I come back?",
+]
+
+
+@require_safe
+def condition_visit(request, slug):
+    """A one-page sheet to take to the doctor: codes, review status, questions, space for notes."""
+    condition = get_object_or_404(
+        Condition.objects.published()
+        .only("name", "slug", "acronym", "origin", "content_version", "updated_at")
+        .prefetch_related(Prefetch("codes", queryset=ConditionCode.objects.select_related("code")), "reviews"),
+        slug=slug,
+    )
+    codes = pages.sorted_codes(condition.codes.all())
+    review = condition.latest_review()
+    context = {
+        "condition": condition,
+        "own_codes": [c for c in codes if c.is_own],
+        "coded_with": [c for c in codes if not c.is_own],
+        "review": review,
+        "review_is_current": condition.is_review_current(review),
+        "questions": VISIT_QUESTIONS,
+        "medicine_rows": range(5),
+        "note_lines": range(6),
+    }
+    return render(request, "conditions/condition_visit.html", context)
 
 
 @require_safe

@@ -50,7 +50,7 @@ SITE = "site"
 # reads: the only ones that tell one cached copy from another.
 CACHED_PAGES = {
     "home": (),
-    "conditions:list": ("letter", "page"),
+    "conditions:list": ("letter", "page", "q", "reviewed", "community", "described"),
     "conditions:detail": (),
     "conditions:search": ("q",),
     "conditions:symptom-detail": ("page",),

@@ -32,9 +32,12 @@ def home(request):
         "totals": published.aggregate(
             conditions=Count("id"),
             reviewed=Count("id", filter=Q(last_reviewed_on__isnull=False)),
-            catalogue=Count("id", filter=Q(origin=Origin.CATALOGUE)),
+            demo=Count("id", filter=Q(origin=Origin.DEMO, last_reviewed_on__isnull=True)),
+            catalogue=Count("id", filter=Q(origin=Origin.CATALOGUE, last_reviewed_on__isnull=True)),
         ),
     }
+    # Evaluated here so the template can leave the section out when no page has a review yet.
+    context["recently_reviewed"] = list(context["recently_reviewed"])
     return render(request, "home.html", context)
 
 

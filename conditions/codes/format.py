@@ -59,6 +59,13 @@ ROLE_MEANINGS = {
     USE_ADDITIONAL: "Another code, listed after this condition's code, to add what that code does not say.",
     CODE_ALSO: "Another condition coded as well; the official note gives no order: it depends on the encounter.",
 }
+# The same instructions as a patient reads them on a condition page: they name another condition,
+# which a reader must not take for a diagnosis of their own.
+PLAIN_INSTRUCTIONS = {
+    CODE_FIRST: "Only when a doctor has also found this other condition: its code is listed first.",
+    USE_ADDITIONAL: "An extra code, listed after this condition's code, when the record says more.",
+    CODE_ALSO: "Only when a doctor has also found this other condition: both codes are recorded.",
+}
 
 
 def label(system: str) -> str:

@@ -5,6 +5,8 @@ from django import template
 from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
 
+from ..codes import format as code_format
+
 register = template.Library()
 
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -30,3 +32,9 @@ def html_text(html_fragment):
     """Rendered HTML as plain words. Entities are decoded too: the template escapes the words once
     more, and "&lt;" left in would reach the reader as "&amp;lt;"."""
     return html.unescape(strip_tags(html_fragment)).strip()
+
+
+@register.filter
+def plain_instruction(role):
+    """A code-first, use-additional or code-also role as a patient reads it (codes_panel.html)."""
+    return code_format.PLAIN_INSTRUCTIONS.get(role, "")

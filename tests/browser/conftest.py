@@ -92,7 +92,8 @@ def site_url(tmp_path_factory):
     _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "collectstatic", "--noinput", "-v0")
     _manage({**env, "DEBUG": "true"}, "load_demo", "-v0")
-    _manage(env, "import_catalogue", "--only", "15,160", "-v0")  # two enriched catalogue pages (test_catalogue_pages)
+    # two enriched catalogue pages (test_catalogue_pages), and the LEMS demo page's links out (test_patient_pages)
+    _manage(env, "import_catalogue", "--only", "15,160,43393", "-v0")
     port = _free_port()
     env["SITE_URL"] = f"http://127.0.0.1:{port}"
     log = open(tmp / "server.log", "w")  # noqa: SIM115 (closed at teardown)

@@ -26,7 +26,7 @@ def test_enriched_page_reads_on_a_phone_with_its_definition_credited(browser, si
 
 def test_achondroplasia_shows_inheritance_gene_and_grouped_plain_signs(page):
     page.goto(PAGES[1])
-    facts = page.get_by_role("region", name="Inheritance, age of onset and genes")
+    facts = page.get_by_role("region", name="Causes and inheritance")
     expect(facts).to_contain_text("Inherited in an autosomal dominant way")
     expect(facts).to_contain_text("FGFR3")
     expect(page.get_by_role("heading", name="Muscles, bones and joints", level=3)).to_be_visible()

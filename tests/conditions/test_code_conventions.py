@@ -185,12 +185,13 @@ def _json_ld(response):
 def test_the_lems_page_keeps_its_own_codes_apart_from_the_neoplasm_coded_first(client, demo):
     response = client.get("/conditions/lambert-eaton-myasthenic-syndrome/")
     page = response.content.decode()
-    own, coded_with = page.split("This condition’s codes")[1].split("Coded together with it")
+    own, coded_with = page.split("This condition’s codes")[1].split("Codes sometimes recorded with it")
     assert '<a href="/codes/icd-10-cm/G70.80/">G70.80</a>' in own
     assert ">C00-D49</a>" not in own
-    assert '<div><strong>Code first</strong><br><span class="meta">Another condition, sequenced first' in coded_with
+    assert "Only when a doctor has also found this other condition: its code is listed first." in coded_with
+    assert "seeing it here does not mean you have it" in coded_with
     assert '<a href="/codes/icd-10-cm/2/">C00-D49</a>' in coded_with
-    assert "A range of codes, not one code: the code to use is the one in C00-D49" in coded_with
+    assert "a range of codes: the one used depends on what the doctor found" in coded_with
     assert "by its site and, where the codes distinguish them, its side" in coded_with
     assertNotContains(response, "C34.90")
     assertNotContains(response, "Code also")

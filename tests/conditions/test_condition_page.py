@@ -32,7 +32,7 @@ def test_page_shows_name_acronym_summary_and_sections(client, lems):
         response, '<h1>Lambert-Eaton myasthenic syndrome <span class="acronym">(LEMS)</span></h1>', html=True
     )
     assertContains(response, "LEMS is a rare condition with muscle weakness.")
-    assertContains(response, "<h2>Diagnosis</h2>", html=True)
+    assertContains(response, '<h2 id="diagnosis">Diagnosis</h2>', html=True)
     assertContains(response, "<li>Antibody test</li>", html=True)
     assertContains(response, "Also called: Eaton-Lambert syndrome")
 

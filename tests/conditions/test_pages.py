@@ -12,8 +12,21 @@ def test_home_has_search_recently_reviewed_updated_and_totals(client, make_condi
     assertContains(response, 'role="search"')
     assert [c.name for c in response.context["recently_reviewed"]] == ["Wilson disease"]
     assert unreviewed.name in [c.name for c in response.context["recently_updated"]]
-    assertContains(response, "2 conditions: 1 reviewed by our medical reviewers.")
+    assertContains(response, "2 condition pages:")
+    assertContains(response, "1 checked by our medical reviewers")
     assertContains(response, "1 member in 1 condition community.")
+
+
+def test_home_says_truthfully_what_is_reviewed_demo_and_catalogue(client, make_condition):
+    make_condition(origin="demo")
+    for _ in range(2):
+        make_condition(origin="catalogue")
+    response = client.get("/")
+    assertNotContains(response, "Rare conditions, reviewed")
+    assertContains(response, "0 checked by our medical reviewers")
+    assertContains(response, "1 demo page written from public sources, not yet reviewed")
+    assertContains(response, "2 catalogue entries built from public rare-disease data")
+    assertNotContains(response, "Recently reviewed")  # shown only once a page has a review
 
 
 def test_cards_show_the_summary_as_plain_words_escaped_once(client, make_condition):
@@ -42,6 +55,55 @@ def test_index_is_paginated(client, make_condition):
     second = client.get("/conditions/?letter=A&page=2")
     assertContains(second, "Alpha 54")
     assertNotContains(second, "Alpha 00")
+
+
+def test_index_sorts_naturally_ignoring_case_letters_before_digits(client, make_condition):
+    names = ["10q22.3q23.3 microdeletion", "MAN1B1 deficiency", "MALT lymphoma", "Machado-Joseph disease",
+             "Type 10 thing", "Type 2 thing", "Émery syndrome", "alpha-mannosidosis"]  # fmt: skip
+    for name in names:
+        make_condition(name=name)
+    response = client.get("/conditions/")
+    shown = [c.name for c in response.context["entries"]]
+    assert shown == ["alpha-mannosidosis", "Émery syndrome", "Machado-Joseph disease", "MALT lymphoma",
+                     "MAN1B1 deficiency", "Type 2 thing", "Type 10 thing", "10q22.3q23.3 microdeletion"]  # fmt: skip
+
+
+def test_index_filters_reviewed_community_and_described_pages(client, make_condition, reviewer, make_review,
+                                                              make_membership, settings):  # fmt: skip
+    settings.COMMUNITY_MIN_PUBLIC_COUNT = 2
+    reviewed = make_condition(name="Reviewed one")
+    make_review(reviewed, reviewer)
+    crowded = make_condition(name="Crowded one", origin="catalogue")
+    for _ in range(2):
+        make_membership(crowded)
+    lonely = make_condition(name="Lonely one", origin="catalogue")
+    make_membership(lonely)  # below the public threshold: not listed as having a community
+    make_condition(name="Bare one", origin="catalogue")  # no definition, no text by people
+
+    def names(**params):
+        return [c.name for c in client.get("/conditions/", params).context["entries"]]
+
+    assert names(reviewed=1) == ["Reviewed one"]
+    assert names(community=1) == ["Crowded one"]
+    assert names(described=1) == ["Reviewed one"]
+    assert names(q="ONE", community=1) == ["Crowded one"]
+    assert names(q="lonely") == ["Lonely one"]
+
+
+def test_index_badges_each_entry_with_its_status(client, make_condition, reviewer, make_review):
+    make_review(make_condition(name="Alpha"), reviewer)
+    make_condition(name="Beta", origin="demo")
+    make_condition(name="Gamma", origin="catalogue")
+    response = client.get("/conditions/")
+    assertContains(response, '<span class="badge badge-reviewed">Reviewed</span>', html=True)
+    assertContains(response, '<span class="badge badge-unreviewed">Demo, not reviewed</span>', html=True)
+    assertContains(response, '<span class="badge badge-catalogue">Catalogue entry, not reviewed</span>', html=True)
+
+
+def test_index_letter_links_keep_the_filters(client, make_condition):
+    make_condition(name="Alpha")
+    response = client.get("/conditions/", {"reviewed": "1"})
+    assertContains(response, 'href="?reviewed=1&amp;letter=B"')
 
 
 def test_index_hides_drafts(client, make_condition):
