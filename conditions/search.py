@@ -356,7 +356,8 @@ def _rank(row, words, stems, phrase):
         if compact and code_format.compact(code) == compact:
             return Hit(condition_id, 2, score, f"code {code}")
     if any(_all_in(stems, line) for line in text_terms):
-        return Hit(condition_id, 3, score, "the page's description of its symptoms")
+        # Written by people for this page: ranked with the strongest single recorded sign.
+        return Hit(condition_id, 3, -10.95, "the page's description of its symptoms")
     # Spread over several places: say which, and refuse words spread over the symptom text alone.
     places = []
     code_terms = tokens(codes)
