@@ -80,20 +80,32 @@ def _content(text):
 
 def _fold(text):
     """Lower case without accents ("Sjögren" → "sjogren"), as FTS5's remove_diacritics does."""
-    text = unicodedata.normalize("NFKD", (text or "").lower())
+    text = (text or "").lower()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-@functools.lru_cache(maxsize=20000)
+_normal_forms = {}  # a plain dict: lru_cache keeps a list per entry, which the garbage collector scans
+
+
 def normalise(word):
     """One word in the form the index holds, for index and query alike: the Snowball English stem,
     after dropping -ness and the -ia/-ic of long words, which Snowball keeps apart
     (myasthenia/myasthenic, tiredness/tired, dryness/dry)."""
-    if len(word) > 6 and word.endswith("ness"):
-        word = word[:-4]
-    elif len(word) > 6 and word.endswith(("ia", "ic")):
-        word = word[:-2]
-    return _stemmer.stemWord(word)
+    form = _normal_forms.get(word)
+    if form is None:
+        stem = word
+        if len(stem) > 6 and stem.endswith("ness"):
+            stem = stem[:-4]
+        elif len(stem) > 6 and stem.endswith(("ia", "ic")):
+            stem = stem[:-2]
+        form = _stemmer.stemWord(stem)
+        if len(_normal_forms) > 100_000:  # bounded: readers can type any word
+            _normal_forms.clear()
+        _normal_forms[word] = form
+    return form
 
 
 def normalised(text):
@@ -190,12 +202,12 @@ class Lexicon:
     """Every name of every sign (HPO name, layperson and exact synonyms), by normalised word."""
 
     def __init__(self, rows, synonyms):
-        self.names = []  # (symptom id, name, its normalised words)
+        self.names = []  # (symptom id, name, its normalised words, sorted)
         self.postings = {}  # normalised word → indexes into names
         self.words = set()  # plain words, for typo correction
         for symptom_id, hpo_id, name, layperson in rows:
             for text in dict.fromkeys(filter(None, [layperson, name, *synonyms.get(hpo_id, ())])):
-                stems = frozenset(normalise(t) for t in tokens(text) if t not in STOPWORDS)
+                stems = tuple(sorted({normalise(t) for t in tokens(text) if t not in STOPWORDS}))
                 if not stems:
                     continue
                 index = len(self.names)
@@ -203,6 +215,10 @@ class Lexicon:
                 self.words.update(tokens(text))
                 for stem in stems:
                     self.postings.setdefault(stem, []).append(index)
+        # Tuples of strings and numbers are left alone by the garbage collector; lists and sets
+        # are not, and a full collection over tens of thousands of them took 150 ms of a search.
+        self.names = tuple(self.names)
+        self.postings = {stem: tuple(indexes) for stem, indexes in self.postings.items()}
 
     def match(self, stems):
         """Signs having a name with every one of these words: {symptom id: (name, closeness)}."""
@@ -485,7 +501,7 @@ def _dictionaries_for(version):
         if not term.isdigit():
             by_prefix.setdefault(term[:1], []).append(term)
             by_prefix.setdefault(term[:2], []).append(term)
-    return lexicon, by_prefix
+    return lexicon, {prefix: tuple(terms) for prefix, terms in by_prefix.items()}
 
 
 def _starts_with(words, text):

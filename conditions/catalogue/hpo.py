@@ -35,9 +35,9 @@ def _data(name):
 @dataclass(frozen=True)
 class Ontology:
     names: dict[str, str]
-    parents: dict[str, list[str]]
+    parents: dict[str, tuple[str, ...]]
     layperson: dict[str, str]  # HPO's shortest exact layperson synonym of a term ("Dry mouth")
-    synonyms: dict[str, list[str]]  # every layperson and exact synonym, for search ("Dry mouth", "Mouth dryness")
+    synonyms: dict[str, tuple[str, ...]]  # every layperson and exact synonym, for search ("Dry mouth", "Mouth dryness")
 
 
 @functools.cache
@@ -63,7 +63,13 @@ def ontology() -> Ontology:
                 score = (" EXACT " not in line, len(synonym))  # an exact synonym first, then the shortest
                 if score < rank.get(current, (True, 10**6)):
                     layperson[current], rank[current] = synonym, score
-    return Ontology(names, parents, layperson, synonyms)
+    # Tuples: this stays in memory for search, and the garbage collector skips tuples of strings.
+    return Ontology(
+        names,
+        {term: tuple(ids) for term, ids in parents.items()},
+        layperson,
+        {term: tuple(texts) for term, texts in synonyms.items()},
+    )
 
 
 def term_names() -> dict[str, str]:
