@@ -228,7 +228,7 @@ class Lexicon:
         lists.sort(key=len)
         found = set(lists[0]).intersection(*lists[1:]) if len(lists) > 1 else lists[0]
         best = {}
-        for index in found:
+        for index in sorted(found):  # a tie goes to a sign's first name: its layperson name
             symptom_id, text, name_stems = self.names[index]
             closeness = len(set(stems)) / len(name_stems)
             if closeness > best.get(symptom_id, ("", -1))[1]:
@@ -499,7 +499,9 @@ def _dictionaries_for(version):
             f"UNION ALL SELECT NULL, NULL, w.*, NULL FROM ({words}) w"
         )
         rows = cursor.fetchall()
-    lexicon = Lexicon([row for row in rows if row[0] is not None], hpo.ontology().synonyms)
+    # In HPO order, so both databases break ties between sign names alike.
+    signs = sorted((row for row in rows if row[0] is not None), key=lambda row: row[1])
+    lexicon = Lexicon(signs, hpo.ontology().synonyms)
     by_prefix = {}
     for term in sorted({_fold(row[2]) for row in rows if row[0] is None} | lexicon.words):
         if not term.isdigit():
