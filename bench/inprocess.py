@@ -7,6 +7,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -27,6 +28,16 @@ SEARCHES = [
     "lambert eaton", "lamber eaton", "LEMS", "G70.80", "g7080", "358.30", "marfan", "marfn syndrome",
     "cystic fibrosis", "ptosis", "muscle weakness", "duchenne", "ORPHA:558", "wilson", "fabry disease",
     "huntington", "xerostomia", "amyotrophic lateral sclerosis", "rett", "ehlers danlos",
+    # The shapes that were slow or untested (issue 16): one and two letters, very common words, a
+    # 200-character query, 20 words, lists of signs with and without commas, lay and mixed queries,
+    # codes and punctuation only.
+    "a", "l", "ab", "ms", "syndrome", "disease", "type", "the", "ataxia", "pain",
+    "lambert eaton myasthenic syndrome with proximal muscle weakness and dry mouth " * 3,
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty",
+    "fatigue, ptosis, dry mouth, weak legs, constipation, decreased sweating",
+    "dry mouth decreased sweating weak legs", "dry mouth", "tired", "weak legs", "LEMS weakness",
+    "small cell lung cancer", "myasthenia", "G70", "Q87.40", ",.;:!?()[]{}", "---", "\"'*",
 ]  # fmt: skip
 
 
@@ -47,12 +58,17 @@ def main():
     timed(client, page, 20)  # warm
     times = timed(client, page, 300)
     print(f"condition page, uncached: median {statistics.median(times):.2f} ms, p95 {_p95(times):.2f} ms")
-    search_times = []
+    search_times, slowest = [], []
     for query in SEARCHES:
-        timed(client, f"/search/?q={query}", 2)
-        search_times += timed(client, f"/search/?q={query}", 10)
+        url = f"/search/?{urlencode({'q': query})}"
+        timed(client, url, 2)
+        times = timed(client, url, 10)
+        search_times += times
+        slowest.append((max(times), statistics.median(times), query))
     print(f"search ({len(SEARCHES)} queries x 10): median {statistics.median(search_times):.2f} ms, "
-          f"p95 {_p95(search_times):.2f} ms")  # fmt: skip
+          f"p95 {_p95(search_times):.2f} ms, slowest {max(search_times):.2f} ms")  # fmt: skip
+    for ms, median, query in sorted(slowest, reverse=True)[:5]:
+        print(f"  slowest {ms:7.2f} ms, median {median:7.2f} ms  {query[:60]!r}")
 
 
 def _p95(times):

@@ -776,12 +776,16 @@ class ConditionSymptom(models.Model):
 
 class SearchEntry(models.Model):
     """What search reads for one published condition; rebuilt by conditions.search.refresh().
-    SQLite indexes it with FTS5, PostgreSQL with GIN full-text and trigram indexes (migration 0003)."""
+    SQLite indexes codes and terms with FTS5, PostgreSQL with a GIN full-text index (migration 0008).
+    Signs are matched from the symptom tables, one sign at a time (conditions.search)."""
 
     condition = models.OneToOneField(Condition, models.CASCADE, primary_key=True, related_name="search_entry")
     names = models.TextField(help_text="Name, abbreviation and other names, one per line.")
     codes = models.TextField(blank=True)
-    symptoms = models.TextField(blank=True)
+    terms = models.TextField(
+        blank=True,
+        help_text="The names, then the page's symptom text, one line each, in search's normalised word forms.",
+    )
 
     def __str__(self):
         return self.names.split("\n", 1)[0]

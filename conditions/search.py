@@ -1,75 +1,149 @@
-"""Condition search: one interface over each database's own text search.
+"""Condition search: names, codes and signs, in a reader's own words, alike on both databases.
 
-Every published condition has a SearchEntry: its names (name, acronym, other names, one per
-line), its codes and its symptoms. SQLite searches it with FTS5 (an external-content table kept
-in sync by triggers), PostgreSQL full-text search with a GIN index. A query with few hits is
-tried again with each unknown word corrected to the closest word of the index's own vocabulary
-(fts5vocab, ts_stat), so typos are forgiven alike on both. Candidates are ranked here the same
-way for both, each with the reason it matched."""
+Two ways in, merged and ranked here the same way for both databases, each hit with the reason
+it matched:
+
+- Names and codes. Every published condition has a SearchEntry: its names (name, abbreviation,
+  other names, one per line), its codes, and `terms`, the names and the page's own symptom text
+  in normalised word forms (normalise(): a Snowball English stem, so "myasthenia" and
+  "myasthenic", "weak" and "weakness" meet). SQLite searches it with FTS5, PostgreSQL with a GIN
+  full-text index over the same normalised words, so both match the same rows.
+- Signs. Each comma-separated part of a query is read as signs: the longest runs of words found
+  together in one name of one sign (its HPO name, layperson and exact synonyms) are signs, and
+  words left over must match the condition's names ("LEMS weakness"). Conditions are ranked by
+  how many of the signs are recorded and how frequent they are. Sign names are held in memory
+  (a few thousand terms), so a phrase always matches within one sign.
+
+A query with few hits is tried again with each unknown word corrected to the closest word of the
+names and sign names (typos)."""
 
 import difflib
 import functools
 import re
 import time
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 
+import snowballstemmer
 from django.core.cache import cache
 from django.db import connection, transaction
 
 from .codes import format as code_format
 
 MAX_RESULTS = 50
+MAX_WORDS = 20
+MAX_SIGNS_PER_PHRASE = 80  # the closest sign names first; bounds the rows a vague phrase reads
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_SEGMENTS = re.compile(r"[,;/\n]+|\band\b|\bplus\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"[\n.;:]+")
+# Words that say nothing about a condition; never searched alone.
+STOPWORDS = frozenset(
+    "a an and are as at be been but by can for from had has have i in into is it its me my of on or our "
+    "she he so than that the their them they this to very was we were which who with your you".split()
+)
+_stemmer = snowballstemmer.stemmer("english")
+
+# HPO frequency ranks (catalogue.hpo.FREQUENCIES): how much a recorded sign counts.
+FREQUENCY_WEIGHT = {0: 1.0, 1: 0.9, 2: 0.55, 3: 0.17, 4: 0.03, 5: 0.3}
+FREQUENCY_WORDS = {
+    0: "always present", 1: "very frequent", 2: "frequent", 3: "occasional", 4: "very rare",
+    5: "frequency not recorded",
+}  # fmt: skip
 
 
 @dataclass
 class Hit:
     condition_id: int
     tier: int  # lower is better
-    score: float
+    score: float  # lower is better, within a tier
     reason: str
+    signs: int = 0  # how many of the query's signs are recorded for the condition
+
+
+class Results(list):
+    """Hits, best first, and what the query was read as (for the page's notes and suggestions)."""
+
+    def __init__(self, hits=(), *, phrases=(), unmatched=(), corrected=""):
+        super().__init__(hits)
+        self.phrases = list(phrases)  # the signs recognised, as the reader typed them
+        self.unmatched = list(unmatched)  # words that are neither a sign nor in any name
+        self.corrected = corrected  # the query with typos corrected, when that found something
 
 
 def tokens(text):
-    return [t for t in _TOKEN.findall((text or "").lower()) if t]
+    return [t for t in _TOKEN.findall(_fold(text)) if t]
+
+
+def _content(text):
+    return [t for t in tokens(text) if t not in STOPWORDS]
+
+
+def _fold(text):
+    """Lower case without accents ("Sjögren" → "sjogren"), as FTS5's remove_diacritics does."""
+    text = (text or "").lower()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+_normal_forms = {}  # a plain dict: lru_cache keeps a list per entry, which the garbage collector scans
+
+
+def normalise(word):
+    """One word in the form the index holds, for index and query alike: the Snowball English stem,
+    after dropping -ness and the -ia/-ic of long words, which Snowball keeps apart
+    (myasthenia/myasthenic, tiredness/tired, dryness/dry)."""
+    form = _normal_forms.get(word)
+    if form is None:
+        stem = word
+        if len(stem) > 6 and stem.endswith("ness"):
+            stem = stem[:-4]
+        elif len(stem) > 6 and stem.endswith(("ia", "ic")):
+            stem = stem[:-2]
+        form = _stemmer.stemWord(stem)
+        if len(_normal_forms) > 100_000:  # bounded: readers can type any word
+            _normal_forms.clear()
+        _normal_forms[word] = form
+    return form
+
+
+def normalised(text):
+    return [normalise(t) for t in tokens(text)]
 
 
 # --- keeping the index current -------------------------------------------------------------
 
 
-def entry_text(condition, synonyms, codes, symptoms):
-    """The three columns of a condition's SearchEntry."""
-    names = "\n".join([condition.name, condition.acronym or "", *synonyms])
+def entry_text(condition, synonyms, codes, symptom_text=""):
+    """The three columns of a condition's SearchEntry: names, codes, terms."""
+    name_lines = [condition.name, condition.acronym or "", *synonyms]
     code_forms = []
     for system, value in codes:
         code_forms += [value, code_format.compact(value)]
         if system in (code_format.ORPHA, code_format.OMIM):
             code_forms.append(f"{code_format.label(system)}:{value}")
-    return names, " ".join(dict.fromkeys(code_forms)), "\n".join(symptoms)
+    text_lines = [line for line in _SENTENCES.split(symptom_text or "") if tokens(line)]
+    terms = "\n".join(" ".join(normalised(line)) for line in name_lines + text_lines)
+    return "\n".join(name_lines), " ".join(dict.fromkeys(code_forms)), terms
 
 
 def refresh(condition_ids=None):
     """Rebuilds the SearchEntry of these conditions (all when None) from the database, in bulk."""
-    from .models import Condition, ConditionCode, ConditionSymptom, SearchEntry, Status, Synonym
+    from .models import Condition, ConditionCode, SearchEntry, Status, Synonym
 
-    conditions = Condition.objects.only("name", "acronym", "status")
+    conditions = Condition.objects.only("name", "acronym", "status", "symptoms")
     if condition_ids is not None:
         conditions = conditions.filter(pk__in=list(condition_ids))
     conditions = list(conditions)
     ids = [c.pk for c in conditions]
-    synonyms, codes, symptoms = {}, {}, {}
+    synonyms, codes = {}, {}
     for condition_id, name in Synonym.objects.filter(condition_id__in=ids).values_list("condition_id", "name"):
         synonyms.setdefault(condition_id, []).append(name)
     # Own codes only: a code-first or code-also entry names another condition (reads.coded_with).
     own = ConditionCode.objects.filter(condition_id__in=ids, role__in=code_format.OWN_ROLES)
     for condition_id, system, value in own.values_list("condition_id", "system", "value"):
         codes.setdefault(condition_id, []).append((system, value))
-    for condition_id, name in (
-        ConditionSymptom.objects.filter(condition_id__in=ids)
-        .order_by("frequency_rank")
-        .values_list("condition_id", "symptom__name")
-    ):
-        symptoms.setdefault(condition_id, []).append(name)
     SearchEntry.objects.filter(condition_id__in=ids).delete()
     SearchEntry.objects.bulk_create(
         [
@@ -77,8 +151,8 @@ def refresh(condition_ids=None):
                 condition_id=c.pk,
                 **dict(
                     zip(
-                        ["names", "codes", "symptoms"],
-                        entry_text(c, synonyms.get(c.pk, []), codes.get(c.pk, []), symptoms.get(c.pk, [])),
+                        ["names", "codes", "terms"],
+                        entry_text(c, synonyms.get(c.pk, []), codes.get(c.pk, []), c.symptoms),
                         strict=True,
                     )
                 ),
@@ -88,73 +162,315 @@ def refresh(condition_ids=None):
         ],
         batch_size=1000,
     )
-    # After the commit, or a reader could build the typo vocabulary from the old rows under the new number.
+    # After the commit, or a reader could build the vocabularies from the old rows under the new number.
     transaction.on_commit(lambda: cache.set(VOCABULARY_VERSION_KEY, time.time_ns(), None), robust=True)
+
+
+# --- reading a query -----------------------------------------------------------------------
+
+
+@dataclass
+class Phrase:
+    text: str  # as the reader typed it
+    signs: dict = field(default_factory=dict)  # symptom id → (sign name matched, closeness 0–1)
+
+
+def read(query):
+    """The query's signs and its other words: (phrases, leftover words). No database query
+    once the sign names are loaded."""
+    lexicon = _lexicon()
+    phrases, leftover = [], []
+    for segment in _SEGMENTS.split(query)[:MAX_WORDS]:
+        words = [w for w in tokens(segment) if w not in STOPWORDS and len(w) > 1]
+        stems = [normalise(w) for w in words]
+        i = 0
+        while i < len(stems):
+            # The longest run of words found together in one sign name (at most six words).
+            for j in range(min(len(stems), i + 6), i, -1):
+                signs = lexicon.match(stems[i:j])
+                if signs:
+                    phrases.append(Phrase(" ".join(words[i:j]), signs))
+                    i = j
+                    break
+            else:
+                leftover.append(words[i])
+                i += 1
+    return phrases[:MAX_WORDS], leftover
+
+
+class Lexicon:
+    """Every name of every sign (HPO name, layperson and exact synonyms), by normalised word."""
+
+    def __init__(self, rows, synonyms):
+        self.names = []  # (symptom id, name, its normalised words, sorted)
+        self.postings = {}  # normalised word → indexes into names
+        self.words = set()  # plain words, for typo correction
+        for symptom_id, hpo_id, name, layperson in rows:
+            for text in dict.fromkeys(filter(None, [layperson, name, *synonyms.get(hpo_id, ())])):
+                stems = tuple(sorted({normalise(t) for t in tokens(text) if t not in STOPWORDS}))
+                if not stems:
+                    continue
+                index = len(self.names)
+                self.names.append((symptom_id, text, stems))
+                self.words.update(tokens(text))
+                for stem in stems:
+                    self.postings.setdefault(stem, []).append(index)
+        # Tuples of strings and numbers are left alone by the garbage collector; lists and sets
+        # are not, and a full collection over tens of thousands of them took 150 ms of a search.
+        self.names = tuple(self.names)
+        self.postings = {stem: tuple(indexes) for stem, indexes in self.postings.items()}
+
+    def match(self, stems):
+        """Signs having a name with every one of these words: {symptom id: (name, closeness)}."""
+        lists = [self.postings.get(s) for s in set(stems)]
+        if not lists or not all(lists):
+            return {}
+        lists.sort(key=len)
+        found = set(lists[0]).intersection(*lists[1:]) if len(lists) > 1 else lists[0]
+        best = {}
+        for index in sorted(found):  # a tie goes to a sign's first name: its layperson name
+            symptom_id, text, name_stems = self.names[index]
+            closeness = len(set(stems)) / len(name_stems)
+            if closeness > best.get(symptom_id, ("", -1))[1]:
+                best[symptom_id] = (text, closeness)
+        if len(best) > MAX_SIGNS_PER_PHRASE:  # "pain": the signs whose whole name it is, or nearly
+            kept = sorted(best.items(), key=lambda item: (-item[1][1], item[0]))[:MAX_SIGNS_PER_PHRASE]
+            best = dict(kept)
+        return best
+
+
+VOCABULARY_VERSION_KEY = "search:vocabulary-version"
+
+
+def _version():
+    # A fresh cache starts from a new number, never one an older vocabulary was built for.
+    return cache.get_or_set(VOCABULARY_VERSION_KEY, time.time_ns, None)
+
+
+def _lexicon():
+    return _dictionaries_for(_version())[0]
 
 
 # --- searching -----------------------------------------------------------------------------
 
 
 def search(query, limit=MAX_RESULTS):
-    """Ranked hits for a reader's query: [Hit], best first. Costs one query, two with a typo."""
-    query = (query or "").replace("\x00", "")  # PostgreSQL refuses text with NUL (a typed %00)
-    words = tokens(query)[:8]
-    if not words:
+    """Ranked hits for a reader's query: Results, best first. Costs one to four queries: names,
+    signs, the names of a mixed query's other words, and a second try when a word looks mistyped."""
+    query = (query or "").replace("\x00", "")[:200]  # PostgreSQL refuses text with NUL (a typed %00)
+    words = [w for w in tokens(query) if w not in STOPWORDS][:MAX_WORDS]
+    if not words or (len(words) == 1 and len(words[0]) < 2):
+        return Results()
+    hits, phrases, leftover = _find(words, query)
+    corrected = ""
+    if len({hit.condition_id for hit in hits if hit.tier < 10}) < 5:  # few or no hits: perhaps a typo
+        fixed = _corrected(words)
+        if fixed != words:
+            seen = {hit.condition_id for hit in hits if hit.tier < 10}
+            more, fixed_phrases, fixed_leftover = _find(fixed, " ".join(fixed))
+            more = [hit for hit in more if hit.condition_id not in seen and hit.tier < 10]
+            for hit in more:  # ranked by the corrected words, after every exact hit
+                hit.tier += 5
+                hit.reason = f"{hit.reason} (did you mean “{' '.join(fixed)}”?)"
+            if more:
+                hits += more
+                corrected, phrases, leftover = " ".join(fixed), fixed_phrases, fixed_leftover
+    best = {}
+    for hit in sorted(hits, key=lambda h: (h.tier, h.score, h.condition_id)):
+        best.setdefault(hit.condition_id, hit)
+    return Results(list(best.values())[:limit], phrases=phrases, unmatched=leftover, corrected=corrected)
+
+
+def _find(words, query):
+    """Hits by name and by sign for these words: (hits, phrases, leftover words)."""
+    hits = _by_name(words, query)
+    phrases, leftover = read(query)
+    if phrases and not any(hit.tier == 0 for hit in hits):
+        hits += _by_sign(phrases, leftover)
+    return hits, phrases, leftover
+
+
+def _fts5_query(stems, prefix=True):
+    # Each word quoted (no FTS syntax from readers); a prefix when long enough: "lamber" finds "lambert".
+    return "{codes terms} : (" + " ".join(f'"{w}"*' if prefix and len(w) > 2 else f'"{w}"' for w in stems) + ")"
+
+
+def _tsquery(stems, prefix=True):
+    # Only word characters reach to_tsquery (no operators from readers).
+    cleaned = [re.sub(r"\W", "", w) for w in stems]
+    return " & ".join(f"{w}:*" if prefix and len(w) > 2 else w for w in cleaned if w) or "x"
+
+
+# The indexed expression (see migration 0008); the query must repeat it exactly to use the index.
+VECTOR_SQL = "(setweight(to_tsvector('simple', e.codes), 'A') || to_tsvector('simple', e.terms))"
+
+
+def _candidates(stems):
+    """Rows (id, names, codes, terms) with every word in the codes or terms, shortest names first.
+    The order is plain on purpose: a rank function over thousands of rows ("syndrome") is what
+    made common words slow, and the tiers of _rank() order what matters."""
+    stems = [re.sub(r"\W", "", s) for s in stems]
+    stems = [s for s in stems if s]
+    if not stems:
         return []
-    phrase = query.strip().lower()
-    hits = [_rank(row, words, phrase) for row in _candidates(words)]
-    if len(hits) < 5:  # few or no hits: perhaps a typo
-        corrected = _corrected(words)
-        if corrected != words:
-            seen = {hit.condition_id for hit in hits}
-            for row in _candidates(corrected):
-                if row[0] not in seen:  # ranked by the corrected words, after every exact hit
-                    hit = _rank(row, corrected, " ".join(corrected))
-                    hit.tier += 5
-                    hit.reason = f"{hit.reason} (did you mean “{' '.join(corrected)}”?)"
-                    hits.append(hit)
-    hits.sort(key=lambda h: (h.tier, h.score))
-    return hits[:limit]
-
-
-def _fts5_query(words):
-    # Each word quoted (no FTS syntax from readers) and matched as a prefix: "lamber" finds "lambert".
-    return " ".join(f'"{w}"*' for w in words)
-
-
-def _tsquery(words):
-    # Only word characters reach to_tsquery (no operators from readers); each word a prefix.
-    cleaned = [re.sub(r"\W", "", w) for w in words]
-    return " & ".join(f"{w}:*" for w in cleaned if w) or "x"
-
-
-def _candidates(words):
-    """Rows (id, names, codes, symptoms, score: lower is better) matching every word as a prefix."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"SELECT e.condition_id, e.names, e.codes, e.symptoms, -ts_rank({VECTOR_SQL}, q) "
-                f"FROM conditions_searchentry e, to_tsquery('simple', %s) q WHERE {VECTOR_SQL} @@ q "
-                "ORDER BY 5 LIMIT 200",
-                [_tsquery(words)],
+                "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_searchentry e "
+                f"WHERE {VECTOR_SQL} @@ to_tsquery('simple', %s) ORDER BY length(e.names), e.condition_id LIMIT 200",
+                [_tsquery(stems)],
             )
         else:
             cursor.execute(
-                "SELECT e.condition_id, e.names, e.codes, e.symptoms, bm25(conditions_search_fts, 10.0, 10.0, 1.0) "
+                "SELECT e.condition_id, e.names, e.codes, e.terms "
                 "FROM conditions_search_fts JOIN conditions_searchentry e "
                 "ON e.condition_id = conditions_search_fts.rowid "
-                "WHERE conditions_search_fts MATCH %s ORDER BY 5 LIMIT 200",
-                [_fts5_query(words)],
+                "WHERE conditions_search_fts MATCH %s ORDER BY length(e.names), e.condition_id LIMIT 200",
+                [_fts5_query(stems)],
             )
         return cursor.fetchall()
 
 
+def _by_name(words, query):
+    stems = [normalise(w) for w in words if len(w) > 1 or w.isdigit()]
+    hits = []
+    for row in _candidates(stems):
+        hit = _rank(row, words, stems, query.strip().lower())
+        if hit:
+            hits.append(hit)
+    return hits
+
+
+def _rank(row, words, stems, phrase):
+    """A names-and-codes hit with the place every word was found, or None when the words are
+    scattered over the page's symptom text (a phrase matches within one sentence)."""
+    condition_id, names, codes, terms = row
+    lines = names.split("\n")
+    name, acronym, synonyms = lines[0], lines[1] if len(lines) > 1 else "", lines[2:]
+    score = len(names)
+    if words == _content(name):
+        return Hit(condition_id, 0, score, "name")
+    if acronym and phrase == acronym.lower():
+        return Hit(condition_id, 0, score, f"abbreviation {acronym}")
+    for synonym in synonyms:
+        if _content(synonym) == words:
+            return Hit(condition_id, 0, score, f"other name “{synonym}”")
+    if _starts_with(words, name):
+        return Hit(condition_id, 1, score, "name")
+    for synonym in synonyms:
+        if _starts_with(words, synonym):
+            return Hit(condition_id, 1, score, f"other name “{synonym}”")
+    term_lines = [line.split() for line in terms.split("\n")]
+    name_terms, text_terms = term_lines[: len(lines)], term_lines[len(lines) :]
+    if _all_in(stems, name_terms[0]):
+        return Hit(condition_id, 2, score, "name")
+    for synonym, synonym_terms in zip(synonyms, name_terms[2:], strict=False):
+        if _all_in(stems, synonym_terms):
+            return Hit(condition_id, 2, score, f"other name “{synonym}”")
+    compact = code_format.compact(phrase)
+    for code in codes.split():
+        if compact and code_format.compact(code) == compact:
+            return Hit(condition_id, 2, score, f"code {code}")
+    if any(_all_in(stems, line) for line in text_terms):
+        # Written by people for this page: ranked with the strongest single recorded sign.
+        return Hit(condition_id, 3, -10.95, "the page's description of its symptoms")
+    # Spread over several places: say which, and refuse words spread over the symptom text alone.
+    places = []
+    code_terms = tokens(codes)
+    for stem in stems:
+        if any(_all_in([stem], line) for line in name_terms[:1]):
+            places.append("name")
+        elif acronym and any(_all_in([stem], line) for line in name_terms[1:2]):
+            places.append(f"abbreviation {acronym}")
+        elif any(_all_in([stem], line) for line in name_terms[2:]):
+            places.append("other names")
+        elif _all_in([stem], code_terms):
+            places.append("code")
+        else:
+            places.append("the page's description of its symptoms")
+    places = list(dict.fromkeys(places))
+    if places == ["the page's description of its symptoms"]:
+        return None
+    return Hit(condition_id, 4, score, _together(places))
+
+
+def _together(places):
+    return places[0] if len(places) == 1 else f"{', '.join(places[:-1])} and {places[-1]} together"
+
+
+def _by_sign(phrases, leftover):
+    """Conditions in which the signs are recorded, most signs and most frequent first. Words that
+    are not signs must be in the condition's names or codes."""
+    wanted = {}
+    for number, phrase in enumerate(phrases):
+        for symptom_id in phrase.signs:
+            wanted.setdefault(symptom_id, []).append(number)
+    allowed = None
+    if leftover:
+        allowed = {}
+        for row in _candidates([normalise(w) for w in leftover]):
+            hit = _rank(row, leftover, [normalise(w) for w in leftover], " ".join(leftover))
+            if hit:
+                allowed[row[0]] = hit
+        if not allowed:  # "weird dry mouth" or a typo: the signs alone, after every better hit
+            return [
+                Hit(
+                    hit.condition_id, 10, hit.score, f"{hit.reason} (nothing matched “{' '.join(leftover)}”)", hit.signs
+                )
+                for hit in _by_sign(phrases, [])
+            ]
+    placeholders = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT cs.condition_id, cs.symptom_id, cs.frequency_rank FROM conditions_conditionsymptom cs "
+            "JOIN conditions_searchentry e ON e.condition_id = cs.condition_id "
+            f"WHERE cs.symptom_id IN ({placeholders})",
+            list(wanted),
+        )
+        rows = cursor.fetchall()
+    found = {}  # condition → phrase number → (weight, symptom id, frequency rank)
+    for condition_id, symptom_id, rank in rows:
+        if allowed is not None and condition_id not in allowed:
+            continue
+        for number in wanted[symptom_id]:
+            closeness = phrases[number].signs[symptom_id][1]
+            weight = FREQUENCY_WEIGHT.get(rank, 0.3) * (0.5 + 0.5 * closeness)
+            matched = found.setdefault(condition_id, {})
+            if weight > matched.get(number, (-1,))[0]:
+                matched[number] = (weight, symptom_id, rank)
+    hits = []
+    for condition_id, matched in found.items():
+        score = -(len(matched) * 10 + sum(weight for weight, _, _ in matched.values()))
+        hits.append((score, condition_id, matched))
+    hits.sort()
+    results = []
+    for score, condition_id, matched in hits[:MAX_RESULTS]:
+        signs = []
+        for number in sorted(matched):
+            _, symptom_id, rank = matched[number]
+            signs.append(f"{phrases[number].signs[symptom_id][0].lower()} ({FREQUENCY_WORDS.get(rank, '')})")
+        if len(phrases) == 1:
+            reason = f"sign: {signs[0]}"
+        else:
+            reason = f"{len(matched)} of {len(phrases)} signs: {', '.join(signs)}"
+        tier = 3
+        if allowed is not None:  # mixed: "LEMS weakness"
+            reason = f"{allowed[condition_id].reason} and {reason}"
+            tier = 2
+        results.append(Hit(condition_id, tier, score, reason, signs=len(matched)))
+    return results
+
+
 def _corrected(words):
-    """Each word not in the index's vocabulary replaced by its closest term (typos)."""
+    """Each word not in the vocabulary of names and sign names replaced by its closest word (typos)."""
     vocabulary = _vocabulary()
-    fixed = []
+    fixed, tries = [], 0
     for word in words:
         if len(word) < 4 or any(term.startswith(word) for term in vocabulary.get(word[:2], ())):
+            fixed.append(word)
+            continue
+        tries += 1
+        if tries > 4:  # each try compares with thousands of words: a long query keeps the rest as typed
             fixed.append(word)
             continue
         pool = [t for t in vocabulary.get(word[:1], ()) if abs(len(t) - len(word)) <= 2]
@@ -163,71 +479,40 @@ def _corrected(words):
     return fixed
 
 
-VOCABULARY_VERSION_KEY = "search:vocabulary-version"
-
-
 def _vocabulary():
-    """The words of every indexed name, by first one and two letters; rebuilt after refresh()."""
-    # A fresh cache starts from a new number, never one an older vocabulary was built for.
-    return _vocabulary_for(cache.get_or_set(VOCABULARY_VERSION_KEY, time.time_ns, None))
+    """The words of every indexed name and sign name, by first one and two letters; rebuilt after refresh()."""
+    return _dictionaries_for(_version())[1]
 
 
 @functools.lru_cache(maxsize=1)
-def _vocabulary_for(version):
+def _dictionaries_for(version):
+    """The sign names (a Lexicon) and the typo vocabulary, read in one query."""
+    from .catalogue import hpo
+
     if connection.vendor == "postgresql":
-        sql = "SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', names) FROM conditions_searchentry')"
+        words = "SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', names) FROM conditions_searchentry')"
     else:
-        sql = "SELECT term FROM conditions_search_vocab WHERE col = 'names'"
-    by_prefix = {}
+        words = "SELECT term FROM conditions_search_vocab WHERE col = 'names'"
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        for (term,) in cursor.fetchall():
+        cursor.execute(
+            "SELECT id, hpo_id, name, layperson_name FROM conditions_symptom "
+            f"UNION ALL SELECT NULL, NULL, w.*, NULL FROM ({words}) w"
+        )
+        rows = cursor.fetchall()
+    # In HPO order, so both databases break ties between sign names alike.
+    signs = sorted((row for row in rows if row[0] is not None), key=lambda row: row[1])
+    lexicon = Lexicon(signs, hpo.ontology().synonyms)
+    by_prefix = {}
+    for term in sorted({_fold(row[2]) for row in rows if row[0] is None} | lexicon.words):
+        if not term.isdigit():
             by_prefix.setdefault(term[:1], []).append(term)
             by_prefix.setdefault(term[:2], []).append(term)
-    return by_prefix
-
-
-# The indexed expression (see the migration); the query must repeat it exactly to use the index.
-VECTOR_SQL = (
-    "(setweight(to_tsvector('simple', e.names), 'A') || setweight(to_tsvector('simple', e.codes), 'A') "
-    "|| setweight(to_tsvector('simple', e.symptoms), 'C'))"
-)
-
-
-def _rank(row, words, phrase):
-    condition_id, names, codes, symptoms, score = row
-    lines = [line for line in names.split("\n")]
-    name, acronym, synonyms = lines[0], lines[1] if len(lines) > 1 else "", lines[2:]
-    if words == tokens(name):
-        return Hit(condition_id, 0, score, "name")
-    if phrase == acronym.lower():
-        return Hit(condition_id, 0, score, f"abbreviation {acronym}")
-    for synonym in synonyms:
-        if tokens(synonym) == words:
-            return Hit(condition_id, 0, score, f"other name “{synonym}”")
-    if _starts_with(words, name):
-        return Hit(condition_id, 1, score, "name")
-    for synonym in synonyms:
-        if _starts_with(words, synonym):
-            return Hit(condition_id, 1, score, f"other name “{synonym}”")
-    if _all_words_in(words, name):
-        return Hit(condition_id, 2, score, "name")
-    for synonym in synonyms:
-        if _all_words_in(words, synonym):
-            return Hit(condition_id, 2, score, f"other name “{synonym}”")
-    compact = code_format.compact(phrase)
-    for code in codes.split():
-        if compact and code_format.compact(code) == compact:
-            return Hit(condition_id, 2, score, f"code {code}")
-    matching = [s for s in symptoms.split("\n") if _all_words_in(words, s)]
-    if matching:
-        return Hit(condition_id, 3, score, f"symptom “{matching[0]}”")
-    return Hit(condition_id, 3, score, "name, code and symptoms together")
+    return lexicon, {prefix: tuple(terms) for prefix, terms in by_prefix.items()}
 
 
 def _starts_with(words, text):
     """The text's first words are the query's, the last one possibly cut short ("lambert eat")."""
-    present = tokens(text)
+    present = _content(text)
     return (
         len(present) >= len(words)
         and present[: len(words) - 1] == words[:-1]
@@ -235,22 +520,25 @@ def _starts_with(words, text):
     )
 
 
-def _all_words_in(words, text):
-    present = tokens(text)
-    return all(any(p.startswith(w) for p in present) for w in words)
+def _all_in(stems, present):
+    """Every normalised word is in the line, the short ones whole and the others as prefixes."""
+    return all(any(p == s or (len(s) > 2 and p.startswith(s)) for p in present) for s in stems)
 
 
 def search_codes(query, limit=8):
     """Ids of official codes whose titles contain every word of the query (as prefixes), best first."""
     words = [re.sub(r"\W", "", w) for w in tokens(query)[:8]]
-    words = [w for w in words if w]
+    words = [w for w in words if len(w) > 2 and w not in STOPWORDS]
     if not words:
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Matches first, then order: without fresh statistics (just after load_codesets) the
+            # planner walked the unique index in order and tested every title, 0.6-0.8 s a query.
             cursor.execute(
-                "SELECT id FROM conditions_code WHERE to_tsvector('english', title) @@ to_tsquery('english', %s) "
-                "ORDER BY system DESC, is_billable DESC, length(title), code LIMIT %s",
+                "WITH hits AS MATERIALIZED (SELECT id, system, is_billable, title, code FROM conditions_code "
+                "WHERE to_tsvector('english', title) @@ to_tsquery('english', %s)) "
+                "SELECT id FROM hits ORDER BY system DESC, is_billable DESC, length(title), code LIMIT %s",
                 [" & ".join(f"{w}:*" for w in words), limit],
             )
         else:
@@ -259,6 +547,6 @@ def search_codes(query, limit=8):
                 "WHERE conditions_code_fts MATCH %s "
                 "ORDER BY c.system DESC, c.is_billable DESC, bm25(conditions_code_fts) "
                 "LIMIT %s",
-                [_fts5_query(words), limit],
+                [" ".join(f'"{w}"*' for w in words), limit],
             )
         return [row[0] for row in cursor.fetchall()]

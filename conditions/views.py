@@ -4,8 +4,9 @@ import unicodedata
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Value
 from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -134,10 +135,12 @@ def condition_visit(request, slug):
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results, code_hits, title_codes, coded_with = [], [], [], []
+    found = condition_search.Results()
     if query:
         code_hits = reads.codes_for_query(query)
         coded_with = reads.coded_with(code_hits)
-        hits = _code_carriers(code_hits) + condition_search.search(query)
+        found = condition_search.search(query)
+        hits = _code_carriers(code_hits) + found
         conditions = (
             Condition.objects.published()
             .only("name", "slug", "acronym", "origin", "last_reviewed_on")
@@ -154,14 +157,29 @@ def search(request):
             title_codes = list(
                 Code.objects.filter(pk__in=condition_search.search_codes(query)).order_by("-system", "code")
             )
+    phrases = [phrase.text for phrase in found.phrases]
     context = {
         "query": query,
         "results": results,
         "code_hits": code_hits,
         "title_codes": title_codes,
         "coded_with": coded_with,
+        "signs": phrases,
+        # Sign hits list conditions in which signs are recorded: the page says that is no diagnosis.
+        "by_sign": any(hit.signs for hit in found),
+        "not_signs": found.unmatched if phrases else [],
+        "did_you_mean": found.corrected if found.corrected and found.corrected != query.lower() else "",
+        "fewer_words": _fewer_words(query, phrases) if not results and not code_hits else [],
     }
     return render(request, "conditions/search.html", context)
+
+
+def _fewer_words(query, phrases):
+    """Shorter queries to offer when nothing matched: each sign alone, or the query's first words."""
+    if len(phrases) > 1:
+        return phrases[:6]
+    words = condition_search.tokens(query)
+    return [" ".join(words[:n]) for n in range(min(len(words) - 1, 3), 0, -1)]
 
 
 def _code_carriers(codes):
@@ -189,6 +207,27 @@ def suggest(request):
 
 
 SYMPTOM_PAGE_SIZE = 50
+
+
+@require_safe
+def symptom_list(request):
+    """Signs A–Z by their plain name, with how many published conditions record each."""
+    letter = request.GET.get("letter", "").upper()
+    signs = (
+        Symptom.objects.filter(condition_links__condition__status=Status.PUBLISHED)
+        .annotate(
+            plain=Coalesce(NullIf("layperson_name", Value("")), "name"),
+            conditions=Count("condition_links"),
+        )
+        .only("name", "slug", "layperson_name")
+        .order_by(Lower("plain"), "pk")
+    )
+    if letter in LETTERS:
+        signs = signs.filter(plain__istartswith=letter)
+    else:
+        letter = ""
+    page = Paginator(signs, SYMPTOM_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "conditions/symptom_list.html", {"page": page, "letter": letter, "letters": LETTERS})
 
 
 @require_safe

@@ -35,13 +35,14 @@ def _data(name):
 @dataclass(frozen=True)
 class Ontology:
     names: dict[str, str]
-    parents: dict[str, list[str]]
+    parents: dict[str, tuple[str, ...]]
     layperson: dict[str, str]  # HPO's shortest exact layperson synonym of a term ("Dry mouth")
+    synonyms: dict[str, tuple[str, ...]]  # every layperson and exact synonym, for search ("Dry mouth", "Mouth dryness")
 
 
 @functools.cache
 def ontology() -> Ontology:
-    names, parents, layperson, rank, current = {}, {}, {}, {}, None
+    names, parents, layperson, synonyms, rank, current = {}, {}, {}, {}, {}, None
     with _data("hp.obo").open(encoding="utf-8") as lines:
         for line in lines:
             if line.startswith("[Term]"):
@@ -54,12 +55,21 @@ def ontology() -> Ontology:
                 names[current] = line[6:].strip()
             elif line.startswith("is_a: "):
                 parents.setdefault(current, []).append(line[6:16])
-            elif line.startswith("synonym: ") and " layperson " in line:
+            elif line.startswith("synonym: ") and (" layperson " in line or " EXACT " in line):
                 synonym = line.split('"')[1]
+                synonyms.setdefault(current, []).append(synonym)
+                if " layperson " not in line:
+                    continue
                 score = (" EXACT " not in line, len(synonym))  # an exact synonym first, then the shortest
                 if score < rank.get(current, (True, 10**6)):
                     layperson[current], rank[current] = synonym, score
-    return Ontology(names, parents, layperson)
+    # Tuples: this stays in memory for search, and the garbage collector skips tuples of strings.
+    return Ontology(
+        names,
+        {term: tuple(ids) for term, ids in parents.items()},
+        layperson,
+        {term: tuple(texts) for term, texts in synonyms.items()},
+    )
 
 
 def term_names() -> dict[str, str]:

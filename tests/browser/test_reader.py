@@ -24,7 +24,7 @@ def test_reader_goes_home_to_index_to_lems_and_sees_codes_review_line_and_discla
 
 def test_reader_searches_by_code_from_home(page):
     page.goto("/")
-    page.get_by_label("Search conditions, other names or codes").fill("g7080")
+    page.get_by_label("Search conditions, symptoms or codes").fill("g7080")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Lambert-Eaton myasthenic syndrome (LEMS)").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lambert-Eaton")

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 def test_suggestions_appear_as_the_reader_types_and_keyboard_picks_one(page):
     page.goto("/")
-    box = page.get_by_role("combobox", name="Search conditions, other names or codes")
+    box = page.get_by_role("combobox", name="Search conditions, symptoms or codes")
     box.press_sequentially("lamber", delay=40)
     suggestions = page.get_by_role("listbox", name="Suggested conditions")
     expect(suggestions).to_be_visible()
@@ -19,7 +19,7 @@ def test_search_page_works_without_javascript_and_explains_matches(browser, site
     context = browser.new_context(base_url=site_url, java_script_enabled=False)
     page = context.new_page()
     page.goto("/")
-    page.get_by_label("Search conditions, other names or codes").fill("eaton lambert")
+    page.get_by_label("Search conditions, symptoms or codes").fill("eaton lambert")
     page.get_by_role("button", name="Search").click()
     result = page.get_by_role("listitem").filter(has_text="Lambert-Eaton myasthenic syndrome").first
     expect(result).to_contain_text("Matched other name “Eaton-Lambert syndrome”")

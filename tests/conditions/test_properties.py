@@ -58,7 +58,7 @@ def test_the_search_pages_answer_any_query(client, indexed, text):
 def test_the_fts5_query_is_only_quoted_words(text):
     words = search.tokens(text)
     query = search._fts5_query(words)
-    assert re.fullmatch(r'("[^"\s]+"\*)?( "[^"\s]+"\*)*', query)
+    assert re.fullmatch(r'\{codes terms\} : \(("[^"\s]+"\*?)?( "[^"\s]+"\*?)*\)', query)
     assert all(re.fullmatch(r"\w+", word) for word in words)
 
 

@@ -61,7 +61,7 @@ def test_legacy_code_finds_condition_through_crosswalk(client, catalogue):
 
 
 def test_symptom_match_says_which_symptom(client, catalogue):
-    assert ("Lambrix-Eaton myasthenic syndrome", "symptom “Proximal muscle weakness”") in names(
+    assert ("Lambrix-Eaton myasthenic syndrome", "sign: proximal muscle weakness (very frequent)") in names(
         client, "proximal weakness"
     )
 

@@ -1,0 +1,195 @@
+"""Search in patients' words, on the real catalogue (every Orphanet disease of the HPO annotations,
+with its signs, other names and codes) and the demo pages: lay sign names, several signs at once,
+phrases within one sign, word forms, mixed name and sign queries, honest reasons, and help when
+nothing matches."""
+
+import pytest
+from django.core.management import call_command
+from django.test.utils import override_settings
+from pytest_django.asserts import assertContains
+
+from conditions.models import Condition, ConditionSymptom
+from tests.conftest import FAST_HASHERS, shared_rows
+
+LEMS = "Lambert-Eaton myasthenic syndrome"
+
+
+@pytest.fixture(scope="module")
+def _catalogue_rows(django_db_setup, django_db_blocker):
+    with shared_rows(django_db_blocker):
+        with django_db_blocker.unblock(), override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+            call_command("load_demo", verbosity=0)
+            call_command("import_catalogue", verbosity=0)
+        yield
+
+
+@pytest.fixture
+def catalogue(_catalogue_rows, db):
+    """The demo site and the whole catalogue, loaded once for this module."""
+
+
+def results(client, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    return [(condition.name, reason) for condition, reason in response.context["results"]]
+
+
+def test_a_lay_sign_name_finds_the_conditions_recording_it(client, catalogue):
+    found = dict(results(client, "dry mouth"))
+    assert found[LEMS] == "sign: dry mouth (very frequent)"
+
+
+def test_a_phrase_never_matches_words_of_two_different_signs(client, catalogue):
+    # Conditions with a "dry" sign and a "mouth" sign (dry hair, wide mouth) but no dry mouth.
+    links = ConditionSymptom.objects.filter(condition__status="published")
+    dry = set(links.filter(symptom__name__icontains="dry").values_list("condition_id", flat=True))
+    mouth = set(links.filter(symptom__name__icontains="mouth").values_list("condition_id", flat=True))
+    dry_mouth = set(links.filter(symptom__layperson_name__iexact="dry mouth").values_list("condition_id", flat=True))
+    scattered = set(Condition.objects.filter(pk__in=(dry & mouth) - dry_mouth).values_list("name", flat=True))
+    assert scattered  # the catalogue has such conditions
+    found = results(client, "dry mouth")
+    assert not scattered & {name for name, _ in found}
+    assert all("dry mouth" in reason for _, reason in found)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "dry mouth, decreased sweating, small cell lung cancer",
+        "dry mouth decreased sweating small cell lung cancer",  # no commas: the phrases are recognised
+        "Dry mouth; constipation; difficulty getting an erection",
+    ],
+)
+def test_a_condition_recording_every_sign_ranks_first(client, catalogue, query):
+    name, reason = results(client, query)[0]
+    assert name == LEMS
+    assert reason.startswith("3 of 3 signs: dry mouth (very frequent), ")
+
+
+def test_each_result_says_how_many_of_the_signs_it_records(client, catalogue):
+    found = results(client, "dry mouth, decreased sweating, small cell lung cancer")
+    assert any(reason.startswith("2 of 3 signs: ") for _, reason in found)
+    counts = [int(reason.split(" of ")[0]) for _, reason in found]
+    assert counts == sorted(counts, reverse=True)  # more signs recorded, higher
+
+
+def test_sign_results_say_they_are_not_a_diagnosis(client, catalogue):
+    response = client.get("/search/", {"q": "dry mouth, weak legs"})
+    assertContains(response, "This is not a diagnosis.")
+    assertContains(response, "Talk to a doctor")
+    assertContains(response, "Read as 2 signs: “dry mouth”, “weak legs”")
+
+
+def test_a_name_search_carries_no_diagnosis_notice(client, catalogue):
+    response = client.get("/search/", {"q": "lambert eaton"})
+    assert response.context["results"][0][0].name == LEMS
+    assert "This is not a diagnosis." not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("myasthenia", LEMS),  # the name says "myasthenic"
+        ("myasthenic", "Myasthenia gravis"),
+        ("lambert eaton myasthenia", LEMS),
+    ],
+)
+def test_word_forms_of_a_name_match(client, catalogue, query, expected):
+    assert expected in [name for name, _ in results(client, query)]
+
+
+@pytest.mark.parametrize("query", ["tired", "tiredness"])
+def test_word_forms_of_a_sign_match(client, catalogue, query):
+    found = dict(results(client, query))
+    assert found
+    assert all(reason.startswith("sign: tired") for reason in found.values())
+
+
+def test_weak_and_weakness_find_the_same_sign(client, catalogue):
+    assert dict(results(client, "weak legs")) == dict(results(client, "legs weakness"))
+
+
+@pytest.mark.parametrize("query", ["LEMS weakness", "lems dry mouth", "lambert eaton constipation"])
+def test_a_name_and_a_sign_together_find_the_condition(client, catalogue, query):
+    name, reason = results(client, query)[0]
+    assert name == LEMS
+    assert " and sign: " in reason
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("small cell lung cancer", "sign: small cell lung cancer (frequent)"),  # HPO's layperson name
+        ("muscle weakness", "the page's description of its symptoms"),  # the LEMS page's own text
+    ],
+)
+def test_lems_signs_find_lems(client, catalogue, query, reason):
+    assert (LEMS, reason) in results(client, query)
+
+
+def test_reasons_name_what_matched(client, catalogue):
+    assert results(client, "LEMS")[0] == (LEMS, "abbreviation LEMS")
+    assert results(client, "G70.80")[0] == (LEMS, "code G70.80")
+    assert results(client, "Marfan syndrome")[0] == ("Marfan syndrome", "name")
+
+
+@pytest.mark.parametrize("query", ["dry mouth", "syndrome", "lambert", "weak legs", "type 1", "eaton g70"])
+def test_together_is_said_only_of_words_found_in_several_places(client, catalogue, query):
+    for _, reason in results(client, query):
+        if "together" in reason:
+            assert " and " in reason
+            assert "symptoms together" not in reason or "," in reason or " and " in reason
+
+
+def test_a_mistyped_sign_is_corrected(client, catalogue):
+    response = client.get("/search/", {"q": "dry mouht"})
+    assertContains(response, "Did you mean")
+    found = {condition.name: reason for condition, reason in response.context["results"]}
+    assert found[LEMS] == "sign: dry mouth (very frequent) (did you mean “dry mouth”?)"
+
+
+def test_no_result_offers_fewer_words_and_the_signs_index(client, catalogue):
+    response = client.get("/search/", {"q": "qwzx plorfy vintrab"})
+    assert response.context["results"] == []
+    assertContains(response, "Try fewer words")
+    assertContains(response, "?q=qwzx%20plorfy")
+    assertContains(response, 'href="/symptoms/"')
+
+
+def dry_mouth_entry(client):
+    """Xerostomia in the signs index, found by paging through the letter D."""
+    page = 1
+    while True:
+        response = client.get("/symptoms/", {"letter": "D", "page": page})
+        assert response.status_code == 200
+        for sign in response.context["page"]:
+            if sign.name == "Xerostomia":
+                return response, sign
+        assert response.context["page"].has_next()
+        page += 1
+
+
+def test_the_signs_index_lists_plain_names_by_letter(client, catalogue):
+    response, sign = dry_mouth_entry(client)
+    assertContains(response, "Signs and symptoms A–Z: D")
+    assertContains(response, f'<a href="{sign.get_absolute_url()}">Dry mouth (xerostomia)</a>')
+    assertContains(response, "Page ")
+    under_x = client.get("/symptoms/", {"letter": "X"})
+    assert "xerostomia" not in under_x.content.decode()  # listed by its plain name, under D
+
+
+def test_the_sign_page_says_the_plain_name(client, catalogue):
+    _, sign = dry_mouth_entry(client)
+    assertContains(client.get(sign.get_absolute_url()), "<h1>Conditions with dry mouth (xerostomia)</h1>")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a", "ab", "syndrome", "disease", "type", "the", "x" * 200, "word " * 20, ",,, ;;; !!!", "G70", "358.3",
+        "fatigue, ptosis, dry mouth, weak legs, constipation, decreased sweating",
+    ],
+)  # fmt: skip
+def test_every_query_shape_is_answered(client, catalogue, query):
+    assert client.get("/search/", {"q": query}).status_code == 200
+    assert client.get("/search/suggest/", {"q": query}).status_code == 200
