@@ -59,11 +59,13 @@ MIX = {
 }  # fmt: skip
 CREATE_MEMBERS = """
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from community.models import User
 password = make_password({password!r})  # one hash for all: hashing 80 times would take a while
+now = timezone.now()  # members agreed to keeping health-related data at sign-up
 User.objects.bulk_create([
     User(email=f"loadtest-{{n:03}}@example.org", username=f"loadtest-{{n:03}}", display_name=f"Load {{n}}",
-         password=password)
+         password=password, health_data_consent_at=now, age_confirmed_at=now)
     for n in range({count})
 ])
 """

@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from community import services
 from community.models import Membership, Story, User
@@ -50,7 +51,13 @@ def committed(db):
             name="Concurrency syndrome", slug="concurrency", summary="S.", status="published"
         )
         users = [
-            User.objects.create_user(email=f"race{n}@example.org", username=f"race{n}", display_name=f"Race {n}")
+            User.objects.create_user(
+                email=f"race{n}@example.org",
+                username=f"race{n}",
+                display_name=f"Race {n}",
+                health_data_consent_at=timezone.now(),
+                age_confirmed_at=timezone.now(),
+            )  # fmt: skip
             for n in range(THREADS)
         ]
         return condition, users
