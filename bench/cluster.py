@@ -81,7 +81,8 @@ class Site:
 
 def build_site(database_url, cache_url, tmp, **env):
     """Migrates and seeds the (empty) database like a fresh machine (README) and collects the
-    static files; returns the environment every instance runs with."""
+    static files; returns the environment every instance runs with. `cache_url` "" runs the
+    embedded default (the database cache every process shares)."""
     tmp = Path(tmp)
     site_env = {
         **os.environ,
@@ -96,7 +97,8 @@ def build_site(database_url, cache_url, tmp, **env):
         **env,
     }
     site_env.pop("REDIS_URL", None)
-    flush_redis(cache_url)
+    if cache_url:
+        flush_redis(cache_url)
     for args, extra in [
         (["migrate", "--noinput"], {}),
         (["collectstatic", "--noinput"], {}),

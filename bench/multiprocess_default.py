@@ -21,7 +21,6 @@ withdrawn stories, 5 guesses)."""
 import argparse
 import concurrent.futures
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -30,34 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.cluster import PYTHON, ROOT, SECRET_KEY, Client, Instances, Site  # noqa: E402
+from bench.cluster import PYTHON, ROOT, Client, Instances, build_site  # noqa: E402
 
 SLUG = "lambert-eaton-myasthenic-syndrome"
 PASSWORD = "member-demo-2026"
-LOCKED = "Too many failed log-in attempts"
 
 
 def build(tmp):
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "HTTPS": "false",
-        "SECRET_KEY": SECRET_KEY,
-        "DATABASE_URL": f"sqlite:///{tmp / 'site.sqlite3'}",
-        "STATIC_ROOT": str(tmp / "static"),
-        "SITE_URL": "http://127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    for name in ("CACHE_URL", "REDIS_URL"):
-        env.pop(name, None)  # the embedded default is what is measured
-    for args, extra in [
-        (["migrate", "--noinput"], {}),
-        (["collectstatic", "--noinput"], {}),
-        (["load_demo"], {"DEBUG": "true"}),
-    ]:
-        subprocess.run([PYTHON, "manage.py", *args, "-v0"], cwd=ROOT, env={**env, **extra}, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
-    return Site(env=env, logs=tmp, database_url=env["DATABASE_URL"])
+    return build_site(f"sqlite:///{tmp / 'site.sqlite3'}", "", tmp)  # no CACHE_URL: the embedded default
 
 
 def shell(site, code):
@@ -101,7 +80,7 @@ def withdrawn_story(base, pk):
 
 def guess(base, email):
     response = Client().submit(f"{base}/accounts/login/", {"username": email, "password": "wrong-guess"})
-    return response.status == 200 and LOCKED not in response.text  # checked, not refused
+    return response.status == 200  # checked; a locked pair is answered 429
 
 
 def guesses_one_by_one(base):

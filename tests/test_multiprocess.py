@@ -9,7 +9,6 @@ load_demo). The site is SQLite whatever DATABASE_URL says: SQLite is what is tes
 
 import concurrent.futures
 import dataclasses
-import os
 import re
 import subprocess
 import threading
@@ -17,7 +16,7 @@ import time
 
 import pytest
 
-from bench.cluster import PYTHON, ROOT, SECRET_KEY, Client, Instances, Site, flush_redis
+from bench.cluster import PYTHON, ROOT, Client, Instances, build_site, flush_redis
 
 PASSWORD = "member-demo-2026"
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -26,27 +25,8 @@ REDIS_URL = "redis://127.0.0.1:6379/12"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("multiprocess")
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "HTTPS": "false",
-        "SECRET_KEY": SECRET_KEY,
-        "DATABASE_URL": f"sqlite:///{tmp / 'site.sqlite3'}",
-        "STATIC_ROOT": str(tmp / "static"),
-        "SITE_URL": "http://127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "COMMUNITY_MIN_PUBLIC_COUNT": "1",
-    }
-    for name in ("CACHE_URL", "REDIS_URL"):
-        env.pop(name, None)
-    for args, extra in [
-        (["migrate", "--noinput"], {}),
-        (["collectstatic", "--noinput"], {}),
-        (["load_demo"], {"DEBUG": "true"}),  # demo accounts are refused with DEBUG off
-    ]:
-        command = [PYTHON, "manage.py", *args, "-v0"]
-        subprocess.run(command, cwd=ROOT, env={**env, **extra}, check=True, stdout=subprocess.DEVNULL)
-    return Site(env=env, logs=tmp, database_url=env["DATABASE_URL"])
+    # no CACHE_URL: the embedded default (the database cache every process shares) is what is tested
+    return build_site(f"sqlite:///{tmp / 'site.sqlite3'}", "", tmp, COMMUNITY_MIN_PUBLIC_COUNT="1")
 
 
 @pytest.fixture(scope="module")
