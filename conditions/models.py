@@ -11,6 +11,7 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
+from . import organisations
 from .catalogue.names import lower_first
 from .codes import format as code_format
 from .codes.lookup import CodeQuerySet
@@ -202,10 +203,11 @@ def _due_by(today):
 
 class Condition(models.Model):
     # The fields a medical reviewer signs off; editing one after sign-off needs a new review.
-    MEDICAL_FIELDS = [
-        "summary", "clinical_significance", "symptoms", "causes",
-        "diagnosis", "treatment", "living_with", "coding_notes",
+    MARKDOWN_FIELDS = [
+        "summary", "clinical_significance", "symptoms", "causes", "diagnosis", "treatment", "living_with",
+        "urgent_help", "medicines_to_mention", "questions_to_ask", "coding_notes",
     ]  # fmt: skip
+    MEDICAL_FIELDS = [*MARKDOWN_FIELDS, "patient_organisations"]
     SECTIONS = [
         ("clinical_significance", "Clinical significance"),
         ("symptoms", "Symptoms"),
@@ -213,6 +215,9 @@ class Condition(models.Model):
         ("diagnosis", "Diagnosis"),
         ("treatment", "Treatment"),
         ("living_with", "Living with it"),
+        ("urgent_help", "When to get urgent help"),
+        ("medicines_to_mention", "Medicines and anaesthesia to mention"),
+        ("questions_to_ask", "Questions to ask your doctor"),
         ("coding_notes", "Coding notes"),
     ]
 
@@ -226,6 +231,29 @@ class Condition(models.Model):
     diagnosis = MarkdownxField(blank=True, help_text="The diagnosis pathway: the tests, in the order they happen.")
     treatment = MarkdownxField(blank=True)
     living_with = MarkdownxField(blank=True, help_text="Day-to-day life, support and community.")
+    urgent_help = MarkdownxField(
+        "when to get urgent help", blank=True,
+        help_text="The signs that mean a reader should get help straight away (an ambulance or the emergency "
+        "department), and what to tell the team when they arrive. A short list, from the page's sources. The page "
+        "shows it in a box that stands out.",
+    )  # fmt: skip
+    medicines_to_mention = MarkdownxField(
+        "medicines and anaesthesia to mention", blank=True,
+        help_text="Medicines, and kinds of anaesthesia, that a reader should tell any doctor, dentist or surgeon "
+        "about before a treatment or an operation, and why. A short list, from the page's sources. Also printed "
+        "on the sheet to take to the doctor.",
+    )  # fmt: skip
+    questions_to_ask = MarkdownxField(
+        "questions to ask your doctor", blank=True,
+        help_text="Questions a reader may want to ask at a visit, one per line as a list (start each with “- ”). "
+        "Printed on the sheet to take to the doctor in place of the general questions; keep it to six or fewer.",
+    )  # fmt: skip
+    patient_organisations = models.TextField(
+        blank=True,
+        help_text="One organisation per line: its name, the country it works in, and its web address, separated by "
+        "“|”. For example: Example Patient Group | United Kingdom | https://www.example.org/ . The address must "
+        "start with https://. Shown first under “Get help”.",
+    )  # fmt: skip
     coding_notes = MarkdownxField(blank=True, help_text="For coders: which code when, code-first and code-also rules.")
     rendered = models.JSONField(default=dict, editable=False)  # field name → sanitised HTML, set in save()
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
@@ -285,7 +313,7 @@ class Condition(models.Model):
             if self._takes_over(stored):  # stays live, labelled as not reviewed, until signed off
                 self.origin = Origin.EDITORIAL
             self.content_version = self._next_version(stored)
-        self.rendered = {field: render(getattr(self, field)) for field in self.MEDICAL_FIELDS}
+        self.rendered = {field: render(getattr(self, field)) for field in self.MARKDOWN_FIELDS}
         if self.status == Status.PUBLISHED:
             self.unpublished_at = None
         super().save(*args, **kwargs)
@@ -333,6 +361,10 @@ class Condition(models.Model):
         too_long = {field: TOO_LONG for field in self.MEDICAL_FIELDS if len(getattr(self, field)) > MAX_LENGTH}
         if too_long:
             raise ValidationError(too_long)
+        # Checked for drafts too: a bad line would otherwise wait in the draft until approval.
+        _, problems = organisations.parse(self.patient_organisations)
+        if problems:
+            raise ValidationError({"patient_organisations": problems})
         if self.edits_go_to_draft or self.approving_draft:
             # The live row keeps its words while a draft is written; an approved draft is signed off
             # in the same transaction (revisions.revision_approve), which makes the page editorial.
