@@ -191,7 +191,18 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
     fieldsets = [
         (None, {"fields": ["name", "slug", "acronym", "origin"]}),
         ("Short answer", {"fields": ["summary"]}),
-        ("Sections", {"fields": [field for field, _ in Condition.SECTIONS]}),
+        (
+            "Sections",
+            {
+                "fields": [
+                    *(field for field, _ in Condition.SECTIONS if field != "coding_notes"),
+                    "patient_organisations",
+                    "coding_notes",
+                ],
+                "description": "In the order readers meet them. A section left empty is not shown on the page. "
+                "Every section, the patient organisations included, waits for a medical reviewer.",
+            },
+        ),
         (
             "Related conditions (published at once)",
             {
@@ -522,9 +533,10 @@ class ConditionAdmin(RefreshesDerivedData, SimpleHistoryAdmin, MarkdownxModelAdm
                 return redirect("admin:index")
         proposed = revision.content if revision else revisions.live_content(condition)
         live = revisions.live_content(condition) if revision else {f: "" for f in Revision.FIELDS}
-        labels = {"name": "Name", "acronym": "Abbreviation", "summary": "Short answer", **dict(Condition.SECTIONS)}
+        labels = {"name": "Name", "acronym": "Abbreviation", "summary": "Short answer", **dict(Condition.SECTIONS),
+                  "patient_organisations": "Patient organisations"}  # fmt: skip
         diffs = [
-            (labels[field], section_diff(live.get(field, ""), proposed.get(field, "")))
+            (labels[field], section_diff(live.get(field, ""), proposed.get(field, ""), field=field))
             for field in Revision.FIELDS
             if live.get(field, "") != proposed.get(field, "")
         ]

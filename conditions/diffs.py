@@ -20,8 +20,10 @@ class Row:
     new: str  # HTML, escaped, with <ins> around added words
 
 
-def paragraphs(text):
-    return [p.strip() for p in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if p.strip()]
+def paragraphs(text, *, by_line=False):
+    """The text's paragraphs (or lines, for a list typed one item a line), stripped, empty ones left out."""
+    separator = r"\n" if by_line else r"\n\s*\n"
+    return [p.strip() for p in re.split(separator, (text or "").replace("\r\n", "\n")) if p.strip()]
 
 
 def _words(text):
@@ -70,9 +72,14 @@ def _replaced(old, new):
     return rows
 
 
-def section_diff(old_text, new_text):
-    """Rows of a side-by-side diff of two Markdown texts, one row per aligned paragraph."""
-    old, new = paragraphs(old_text), paragraphs(new_text)
+# Fields typed one item a line (conditions/organisations.py): each line is compared as a paragraph.
+BY_LINE = {"patient_organisations"}
+
+
+def section_diff(old_text, new_text, *, field=""):
+    """Rows of a side-by-side diff of two Markdown texts, one row per aligned paragraph (per line
+    for the fields in BY_LINE)."""
+    old, new = paragraphs(old_text, by_line=field in BY_LINE), paragraphs(new_text, by_line=field in BY_LINE)
     rows = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
