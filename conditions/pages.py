@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.template.loader import get_template, render_to_string
 
+from . import organisations
 from .codes import format as code_format
 from .models import Condition, ConditionCode, ConditionFact, page_prefetches
 from .templatetags.conditions_extras import html_text
@@ -38,7 +39,7 @@ INCLUDES = [
 # Raise it when a change to this module changes what the parts contain: stored parts made by an
 # older release are then rendered again at their next view. A change to a part template needs
 # no raise: the templates' text is part of the version too.
-PARTS_VERSION = 3
+PARTS_VERSION = 4
 # Where each "read more" link goes, said in words beside it (the links are open-data facts).
 DESTINATIONS = {
     "rarediseases.info.nih.gov": "The US Genetic and Rare Diseases Information Center (GARD): a page for patients.",
@@ -113,6 +114,7 @@ def page_context(condition):
         "signs": signs,
         "sign_groups": condition.sign_groups(),
         "facts": facts,
+        "organisations": organisations.parse(condition.patient_organisations)[0],
         "links": [_link(fact) for fact in facts.get(ConditionFact.Kind.LINK, [])],
         "has": has,
         "toc": [(anchor, heading) for key, anchor, heading in READER_SECTIONS if has.get(key, True)],
@@ -132,6 +134,9 @@ READER_SECTIONS = [
     ("diagnosis", "diagnosis", "Diagnosis"),
     ("treatment", "treatment", "Treatment"),
     ("living_with", "living-with", "Living with it and outlook"),
+    ("urgent_help", "urgent-help", "When to get urgent help"),
+    ("medicines_to_mention", "medicines", "Medicines and anaesthesia to mention"),
+    ("questions_to_ask", "questions", "Questions to ask your doctor"),
     ("get_help", "get-help", "Get help"),
     ("codes", "codes", "Codes for your records"),
     ("sources", "sources", "Sources"),
@@ -149,6 +154,9 @@ def _sections_present(condition, facts, signs):
         "diagnosis": bool(condition.diagnosis),
         "treatment": bool(condition.treatment),
         "living_with": bool(condition.living_with),
+        "urgent_help": bool(condition.urgent_help),
+        "medicines_to_mention": bool(condition.medicines_to_mention),
+        "questions_to_ask": bool(condition.questions_to_ask),
     }
 
 
