@@ -112,7 +112,8 @@ def condition_visit(request, slug):
     """A one-page sheet to take to the doctor: codes, review status, questions, space for notes."""
     condition = get_object_or_404(
         Condition.objects.published()
-        .only("name", "slug", "acronym", "origin", "content_version", "updated_at")
+        .only("name", "slug", "acronym", "origin", "content_version", "updated_at", "questions_to_ask",
+              "medicines_to_mention", "rendered")  # fmt: skip
         .prefetch_related(Prefetch("codes", queryset=ConditionCode.objects.select_related("code")), "reviews"),
         slug=slug,
     )
@@ -124,8 +125,9 @@ def condition_visit(request, slug):
         "coded_with": [c for c in codes if not c.is_own],
         "review": review,
         "review_is_current": condition.is_review_current(review),
-        "questions": VISIT_QUESTIONS,
-        "medicine_rows": range(5),
+        # The page's own questions replace the general ones; its medicines take a write-in row or two.
+        "questions": [] if condition.questions_to_ask else VISIT_QUESTIONS,
+        "medicine_rows": range(3 if condition.medicines_to_mention else 5),
         "note_lines": range(6),
     }
     return render(request, "conditions/condition_visit.html", context)
