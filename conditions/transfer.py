@@ -22,7 +22,9 @@ REFERENCE_FIELDS = ["title", "publisher", "url", "published", "order"]
 REVIEW_FIELDS = ["reviewer_name", "reviewer_credentials", "reviewed_on", "next_review_on", "content_version", "notes"]
 DRAFT_KEYS = {"state", "base_version", "started_by", "note", "content"}
 RECORD_KEYS = {*PAGE_FIELDS, "synonyms", "codes", "references", "related", "reviews", "draft"}
-OPTIONAL_KEYS = {"draft"}  # files written before revisions have none
+# Sections added after files were first written: a file without them reads them as empty.
+ADDED_FIELDS = dict.fromkeys(["urgent_help", "medicines_to_mention", "questions_to_ask", "patient_organisations"], "")
+OPTIONAL_KEYS = {"draft", *ADDED_FIELDS}  # files written before revisions have no draft
 
 
 def export_document():
@@ -142,6 +144,7 @@ def _import_condition(record, label, problems, created, unchanged):
     if unknown or missing:
         problems.append((label, f"unknown keys {sorted(unknown)}, missing keys {sorted(missing)}"))
         return None
+    record = {**ADDED_FIELDS, **record}
     existing = Condition.objects.filter(slug=record["slug"]).first()
     if existing is not None:
         current = condition_record(existing)
@@ -238,6 +241,7 @@ def _import_draft(condition, data, label, problems):
     if condition.status != Status.PUBLISHED:
         problems.append((f"{label} draft", "only a published page has a separate draft"))
         return
+    data = {**data, "content": {**ADDED_FIELDS, **data["content"]}}
     if data["state"] not in Revision.OPEN_STATES or set(data["content"]) != set(Revision.FIELDS):
         problems.append((f"{label} draft", f"state is one of {Revision.OPEN_STATES}; content has {Revision.FIELDS}"))
         return
