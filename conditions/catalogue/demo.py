@@ -183,16 +183,17 @@ def load_demo_conditions():
 
 def _load_page(page):
     signs = hpo.diseases().get(f"ORPHA:{page['orpha']}", {}).get("signs", [])
+    sections = [
+        "clinical_significance", "symptoms", "diagnosis", "treatment", "living_with",
+        "urgent_help", "medicines_to_mention", "questions_to_ask", "patient_organisations", "coding_notes",
+    ]  # fmt: skip
     fields = {
         "name": page["name"],
         "acronym": page["acronym"],
         "summary": page["summary"],
         "status": Status.PUBLISHED,
         "origin": Origin.DEMO,
-        **{
-            f: page.get(f, "")
-            for f in ["clinical_significance", "symptoms", "diagnosis", "treatment", "living_with", "coding_notes"]
-        },
+        **{f: page.get(f, "") for f in sections},
     }
     changed = 0
     condition = Condition.objects.filter(slug=page["slug"]).first()
