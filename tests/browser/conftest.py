@@ -94,6 +94,8 @@ def site_url(tmp_path_factory):
     _manage({**env, "DEBUG": "true"}, "load_demo", "-v0")
     # two enriched catalogue pages (test_catalogue_pages), and the LEMS demo page's links out (test_patient_pages)
     _manage(env, "import_catalogue", "--only", "15,160,43393", "-v0")
+    # a page with every patient section filled (test_patient_sections)
+    _manage(env, "shell", "-v0", "-c", "from tests.browser.filled_page import create; create()")
     port = _free_port()
     env["SITE_URL"] = f"http://127.0.0.1:{port}"
     log = open(tmp / "server.log", "w")  # noqa: SIM115 (closed at teardown)
