@@ -251,7 +251,7 @@ class Condition(models.Model):
     patient_organisations = models.TextField(
         blank=True,
         help_text="One organisation per line: its name, the country it works in, and its web address, separated by "
-        "“|”. For example: Example Patient Group | United Kingdom | https://www.example.org/ . The address must "
+        "“|”. For example: “Example Patient Group | United Kingdom | https://www.example.org/”. The address must "
         "start with https://. Shown first under “Get help”.",
     )  # fmt: skip
     coding_notes = MarkdownxField(blank=True, help_text="For coders: which code when, code-first and code-also rules.")

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='condition',
             name='patient_organisations',
-            field=models.TextField(blank=True, help_text='One organisation per line: its name, the country it works in, and its web address, separated by “|”. For example: Example Patient Group | United Kingdom | https://www.example.org/ . The address must start with https://. Shown first under “Get help”.'),
+            field=models.TextField(blank=True, help_text='One organisation per line: its name, the country it works in, and its web address, separated by “|”. For example: “Example Patient Group | United Kingdom | https://www.example.org/”. The address must start with https://. Shown first under “Get help”.'),
         ),
         migrations.AddField(
             model_name='condition',
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalcondition',
             name='patient_organisations',
-            field=models.TextField(blank=True, help_text='One organisation per line: its name, the country it works in, and its web address, separated by “|”. For example: Example Patient Group | United Kingdom | https://www.example.org/ . The address must start with https://. Shown first under “Get help”.'),
+            field=models.TextField(blank=True, help_text='One organisation per line: its name, the country it works in, and its web address, separated by “|”. For example: “Example Patient Group | United Kingdom | https://www.example.org/”. The address must start with https://. Shown first under “Get help”.'),
         ),
         migrations.AddField(
             model_name='historicalcondition',
