@@ -3,6 +3,7 @@
 Lambert-Eaton myasthenic syndrome comes from the seed page, with its facts checked: the seed
 gave ICD-9-CM 358.41, a code that does not exist, and called G70.81 "Lambert-Eaton syndrome"
 when that code's official title is "Lambert-Eaton syndrome in disease classified elsewhere".
+That correction is recorded once in the page's history (its `history_note`), not printed on the page.
 Its medical text was rewritten for patients after an outside medical audit: written by the DiseaseMaps
 team from the clinical sources in its `references` (each claim names its source by first author and
 year), and not yet reviewed by a medical reviewer. The other pages are built only from public data
@@ -162,6 +163,9 @@ LEMS = {
         "(C00-D49), e.g. small-cell lung cancer by its site (C34.-).\n"
         "- ICD-9-CM (legacy): 358.30, 358.39 and 358.31, which the CMS GEMs crosswalk to the three codes above."
     ),
+    # What this page corrected in the seed page it grew from: recorded once in the page's history (the
+    # reason of a saved version, at most 100 characters), not printed on the reader page.
+    "history_note": "Corrected the seed page: ICD-9-CM 358.41 does not exist; G70.81 is for LEMS with another disease",
     # The clinical sources the text cites, by first author and year; the coding sources follow them.
     "references": [
         {
@@ -290,6 +294,7 @@ def load_demo_conditions():
     pages = demo_pages()
     for page in pages:
         changed += _load_page(page)
+        changed += _note_in_history(page)
     by_slug = {c.slug: c for c in Condition.objects.filter(slug__in=[p["slug"] for p in pages])}
     for page in pages:
         condition = by_slug[page["slug"]]
@@ -298,6 +303,24 @@ def load_demo_conditions():
             condition.related.set(wanted)
             changed += 1
     return changed
+
+
+def _note_in_history(page):
+    """Records the page's history note once, as the reason of its newest saved version (the admin's
+    History lists each version with its reason): a correction belongs in the page's history, in plain
+    words, not on the reader page. Returns 1 when it wrote the note, 0 otherwise."""
+    note = page.get("history_note")
+    if not note:
+        return 0
+    condition = Condition.objects.filter(slug=page["slug"], origin=Origin.DEMO).first()
+    if condition is None or condition.history.filter(history_change_reason=note).exists():
+        return 0
+    newest = condition.history.order_by("-history_date", "-history_id").first()
+    if newest is None or newest.history_change_reason:
+        return 0  # that version already says why it was saved; never overwrite it
+    newest.history_change_reason = note
+    newest.save(update_fields=["history_change_reason"])
+    return 1
 
 
 def _load_page(page):

@@ -151,3 +151,18 @@ def test_every_lems_citation_is_a_listed_source_and_every_source_is_cited(demo, 
         author = re.match(r"([A-Z][a-z]+) [A-Z]+,", ref["title"])
         key = author.group(1) if author else re.findall(r"\(([^()]+)\)", f"{ref['title']} {ref['publisher']}")[-1]
         assert any(c == key or c.startswith(f"{key} ") for c in cited), f"{ref['title']} is never cited"
+
+
+def test_lems_corrections_are_in_its_history_not_on_the_reader_page(demo, client, reviewer, settings):
+    html = client.get(LEMS_URL).content.decode()
+    assert "Corrections to the page" not in html
+    assert "358.41" not in html
+    lems = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome")
+    note = LEMS["history_note"]
+    assert len(note) <= lems.history.model._meta.get_field("history_change_reason").max_length
+    client.force_login(reviewer)
+    response = client.get(f"/admin/conditions/condition/{lems.pk}/history/")
+    assert note in response.content.decode()
+    settings.DEBUG = True  # load_demo refuses production
+    call_command("load_demo", verbosity=0)
+    assert lems.history.filter(history_change_reason=note).count() == 1  # recorded once
