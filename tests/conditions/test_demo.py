@@ -43,9 +43,9 @@ def test_demo_has_at_least_six_published_conditions_all_with_codes(demo):
         assert condition.codes.filter(system="icd-10-cm", role="primary").exists(), condition
 
 
-def test_demo_content_is_marked_unreviewed(demo, client):
-    response = client.get("/conditions/lambert-eaton-myasthenic-syndrome/")
-    assert "Demo content, not yet reviewed" in response.content.decode()
+def test_demo_content_is_marked_unreviewed_and_says_who_wrote_it(demo, client):
+    html = client.get(LEMS_URL).content.decode()
+    assert "Demo content, not yet reviewed: the DiseaseMaps team wrote this page from the sources listed" in html
     assert not Condition.objects.filter(reviews__isnull=False).exists()
 
 
