@@ -3,9 +3,13 @@
 Lambert-Eaton myasthenic syndrome comes from the seed page, with its facts checked: the seed
 gave ICD-9-CM 358.41, a code that does not exist, and called G70.81 "Lambert-Eaton syndrome"
 when that code's official title is "Lambert-Eaton syndrome in disease classified elsewhere".
-The other pages are built only from public data shipped in packages: official code titles
-(ICD-10-CM, ICD-9-CM), Orphanet/OMIM identifiers and HPO sign annotations. Every code is
-validated against the loaded code sets on the way in (full_clean), so a wrong code fails loudly.
+That correction is recorded once in the page's history (its `history_note`), not printed on the page.
+Its medical text was rewritten for patients after an outside medical audit: written by the DiseaseMaps
+team from the clinical sources in its `references` (each claim names its source by first author and
+year), and not yet reviewed by a medical reviewer. The other pages are built only from public data
+shipped in packages: official code titles (ICD-10-CM, ICD-9-CM), Orphanet/OMIM identifiers and HPO
+sign annotations. Every code is validated against the loaded code sets on the way in (full_clean),
+so a wrong code fails loudly.
 """
 
 from django.db import transaction
@@ -43,57 +47,176 @@ LEMS = {
         (I9, "358.39", A, NARROWER, "Legacy code; crosswalks to G70.81."),
         (I9, "358.31", A, NARROWER, "Legacy code; crosswalks to G73.1."),
     ],
+    # The short answer: plain words, no codes, no citations (the sections below carry them).
     "summary": (
-        "Lambert-Eaton myasthenic syndrome (LEMS) is a rare condition characterized by muscle weakness caused by "
-        "an autoimmune attack on the presynaptic voltage-gated calcium channels at the neuromuscular junction. "
-        "It is often paraneoplastic: triggered by an underlying cancer, most commonly small-cell lung cancer.\n\n"
-        "In ICD-10-CM it is coded **G70.80** (Lambert-Eaton syndrome, unspecified), **G70.81** when it occurs in "
-        "another disease, and **G73.1** when it occurs in neoplastic disease; the legacy ICD-9-CM codes are "
-        "**358.30**, **358.39** and **358.31**."
+        "Lambert-Eaton myasthenic syndrome (LEMS) is a rare condition in which the body's immune system attacks "
+        "the places where nerves pass signals to muscles, so muscles become weak and tire easily, mostly in the "
+        "upper legs and upper arms. Many people also have a dry mouth, and about half have a type of lung cancer, "
+        "so doctors check for it. Treatments can ease the weakness."
     ),
+    # Shown as "What it is": what the diagnosis means for a patient.
     "clinical_significance": (
-        "Because Lambert-Eaton myasthenic syndrome is often paraneoplastic—meaning it is triggered by an underlying "
-        "malignancy, most commonly small-cell lung cancer—accurate coding is vital for ensuring that clinicians "
-        "prioritize a thorough cancer screening. Early identification using the appropriate ICD codes helps in "
-        "coordinating multidisciplinary care between neurologists, oncologists, and pulmonologists to manage both "
-        "the neuromuscular symptoms and the underlying etiology."
+        "In LEMS the immune system makes antibodies against tiny channels on nerve endings that let calcium in "
+        "(voltage-gated calcium channels). With fewer working channels, nerves release less of the chemical messenger that tells "
+        "a muscle to work, so the muscle is weak (Titulaer 2011; Orphanet). LEMS can also affect the nerves that "
+        "run automatic body functions, such as making saliva (Orphanet).\n\n"
+        "**Why doctors look for cancer.** About half of people with LEMS have a small-cell lung cancer, whose "
+        "cells carry the same calcium channels (Titulaer 2011). LEMS often shows before the cancer does: in a "
+        "large study, most cancers were found within 3 months of the LEMS diagnosis and almost all within a "
+        "year, some only on a later scan (Titulaer 2008). Finding LEMS can therefore lead to finding the cancer "
+        "early.\n\n"
+        "**Many people have no cancer.** The other half of people with LEMS do not develop one; they tend to be "
+        "younger (MDA). In a long-term study, people with LEMS and no cancer lived as long as the general "
+        "population (Lipka 2020)."
     ),
     "symptoms": (
-        "The hallmark symptom is proximal muscle weakness, which often improves temporarily with exercise. "
-        "Muscle strength can fluctuate."
+        "- **Weak upper legs and hips**, and to a lesser degree weak upper arms and shoulders. Climbing stairs, "
+        "getting up from a chair, walking or lifting can become hard (MDA).\n"
+        "- **Muscles tire with use**, and tiredness (fatigue) and weakness can change from day to day (MDA).\n"
+        "- **Dry mouth (xerostomia)** is very common (HPO; MDA). Other changes in automatic body functions "
+        "(autonomic signs) include constipation, difficulty getting an erection (erectile dysfunction), sweating "
+        "less (hypohidrosis), dry eyes, and dizziness on standing up because blood pressure drops (orthostatic "
+        "hypotension) (HPO).\n"
+        "- **Drooping eyelids (ptosis)** and **double vision (diplopia)** can happen but are usually mild. Muscles "
+        "for chewing, swallowing or breathing are affected only occasionally (MDA).\n"
+        "- **Weak or missing reflexes**: when a doctor taps the knee or elbow, the reflex is reduced (HPO; "
+        "Titulaer 2011).\n\n"
+        "In some people, strength improves for a short time after a few seconds of strong effort, while longer "
+        "effort tires the muscles (Titulaer 2011; MDA). Doctors look for this when they examine you; it is not "
+        "advice to exercise more."
     ),
     "diagnosis": (
-        "Diagnosis is typically confirmed through a combination of clinical assessment and specialized testing. "
-        "Clinicians look for the hallmark symptom of proximal muscle weakness, which often improves temporarily "
-        "with exercise.\n\n"
-        "Findings that the Orphanet annotations list as very frequent in LEMS point to the tests involved:\n\n"
-        "1. Blood test for antibodies against voltage-gated calcium channels (calcium channel antibody positivity).\n"
-        "2. Electromyography (EMG) with repetitive nerve stimulation (a decremental response of the compound "
-        "muscle action potential).\n"
-        "3. Because LEMS is often paraneoplastic, a thorough screening for an underlying cancer, most commonly "
-        "small-cell lung cancer."
+        "Doctors combine what you notice, what they find when they examine you, and these tests (Titulaer 2011):\n\n"
+        "1. **A blood test for antibodies** against the calcium channels on nerve endings (P/Q-type "
+        "voltage-gated calcium channel antibodies). Most people with LEMS have them (Titulaer 2011).\n"
+        "2. **Nerve and muscle tests** (nerve conduction studies and electromyography, EMG). A small electrical "
+        "pulse is given to a nerve and the muscle's answer is measured. In LEMS the first answer is small. It "
+        "then **increases markedly** after about 10 seconds of the strongest effort you can make, or when the "
+        "nerve is stimulated many times a second (high-rate repetitive nerve stimulation). This increase is the "
+        "finding that points to LEMS (Titulaer 2011). The answer may also drop during repeated stimulation "
+        "(HPO), but it is the increase that identifies LEMS.\n"
+        "3. **Scans to look for cancer.** A CT scan of the chest comes first; if it is clear, a PET scan "
+        "(FDG-PET) may follow. Because a cancer can be too small to see at first, the scans are repeated, "
+        "for example every 6 months for 2 years (Titulaer 2008). How often depends on your own risk: in that "
+        "study, everyone whose LEMS came with lung cancer had smoked (Titulaer 2008)."
     ),
     "treatment": (
-        "Care manages both the neuromuscular symptoms and the underlying cause, coordinated between neurologists, "
-        "oncologists and pulmonologists. Targeted therapies such as amifampridine are used for the muscle "
-        "weakness; when LEMS is paraneoplastic, the underlying cancer is treated as well."
+        "- **Amifampridine (3,4-diaminopyridine)** is usually the first medicine. It helps nerve endings release "
+        "more of their chemical messenger (MDA), and trials showed that it improves muscle strength (Keogh 2011; "
+        "Titulaer 2011). In the United States it is approved for adults and for children aged 6 and over (FDA "
+        "label).\n"
+        "- **Pyridostigmine** is sometimes added. It has been tested together with amifampridine in only one "
+        "small trial, so how much it adds is not clear (Keogh 2011). It can cause diarrhoea, stomach cramps and "
+        "extra saliva (MDA).\n"
+        "- **Medicines that calm the immune system** (immunosuppressants), such as a steroid (prednisone) and "
+        "azathioprine, are used when weakness remains despite amifampridine (Titulaer 2011).\n"
+        "- **Intravenous immunoglobulin (IVIg)**, a drip of antibodies from donated blood, and **plasma "
+        "exchange**, which filters antibodies out of the blood, can help when weakness is severe. Their effect "
+        "does not last: in one trial, IVIg helped for up to 8 weeks (Titulaer 2011; Keogh 2011).\n"
+        "- **Treating the cancer**, when there is one, often makes LEMS better too (Titulaer 2011)."
     ),
     "living_with": (
-        "Receiving a diagnosis of Lambert-Eaton myasthenic syndrome can be overwhelming, as patients often face a "
-        'long "diagnostic odyssey" before identifying the cause of their fatigue and weakness. Connecting with '
-        "others who understand its challenges, such as the fluctuating nature of muscle strength and the anxiety "
-        "surrounding cancer screenings, can reduce the isolation often felt by patients and their caregivers."
+        "There is no cure for LEMS yet, but treatment can ease it (MDA). In a Dutch study, about 6 in 10 people "
+        "could manage daily activities on their own when LEMS was diagnosed, and more than 8 in 10 a year later "
+        "(Lipka 2020).\n\n"
+        "Weakness can vary from day to day; stress, heat and lack of sleep may make it worse (MDA).\n\n"
+        "In this page's community you can meet people who live with LEMS or care for someone who does, share "
+        "what has helped you and read their stories. The patient organisations listed on this page offer "
+        "information and support too."
+    ),
+    "urgent_help": (
+        "Get medical help straight away, or call your local emergency number, if you:\n\n"
+        "- find it hard to breathe, or are short of breath at rest\n"
+        "- have trouble swallowing, or choke on food or drink\n"
+        "- become much weaker quickly, beyond your usual ups and downs\n\n"
+        "Breathing and swallowing problems are uncommon in LEMS (MDA), but they need a doctor quickly. If you "
+        "take amifampridine and have a seizure (fit), get urgent help and tell the doctors about your medicine "
+        "(FDA label)."
+    ),
+    "medicines_to_mention": (
+        "- **Before any operation under anaesthesia**, tell the anaesthetist that you have LEMS. People with "
+        "LEMS are more sensitive to the muscle relaxants used during anaesthesia (neuromuscular blocking "
+        "drugs), which can cause weakness that lasts longer than expected or breathing problems after the "
+        "operation. The risk is higher when LEMS has not yet been diagnosed or treated (Weingarten 2014).\n"
+        "- **Amifampridine can cause seizures (fits).** It is not for people who have had seizures before, so "
+        "tell your doctor about any seizures in the past (FDA label).\n"
+        "- **Any new medicine:** tell each doctor, dentist and pharmacist that you have LEMS, and bring a list "
+        "of the medicines you take."
+    ),
+    "questions_to_ask": (
+        "- Do I need scans to check for cancer? How often, and for how long?\n"
+        "- Which treatment do you suggest for me, and what side effects should I watch for?\n"
+        "- What should I do if my weakness gets worse, or if I have trouble breathing or swallowing?\n"
+        "- What should I tell the anaesthetist before an operation?\n"
+        "- Are there medicines I should avoid?\n"
+        "- Could I see a specialist in nerve and muscle conditions?"
+    ),
+    "patient_organisations": (
+        "myaware | United Kingdom | https://www.myaware.org\n"
+        "Myasthenia Gravis Foundation of America | United States | https://myasthenia.org\n"
+        "Muscular Dystrophy Association | United States | https://www.mda.org"
     ),
     "coding_notes": (
         "- **G70.80** Lambert-Eaton syndrome, unspecified: the code when no associated disease is documented.\n"
         "- **G70.81** Lambert-Eaton syndrome in disease classified elsewhere: *code first* the underlying disease.\n"
         "- **G73.1** Lambert-Eaton syndrome in neoplastic disease: *code first* the underlying neoplasm "
         "(C00-D49), e.g. small-cell lung cancer by its site (C34.-).\n"
-        "- ICD-9-CM (legacy): 358.30, 358.39 and 358.31, which the CMS GEMs crosswalk to the three codes above.\n\n"
-        "Corrections to the page this entry grew from: it gave the ICD-9-CM code as 358.41, which does not exist "
-        'in ICD-9-CM, and titled G70.81 "Lambert-Eaton syndrome"; its official title is "Lambert-Eaton '
-        'syndrome in disease classified elsewhere", and G70.80 is the unspecified code.'
+        "- ICD-9-CM (legacy): 358.30, 358.39 and 358.31, which the CMS GEMs crosswalk to the three codes above."
     ),
+    # What this page corrected in the seed page it grew from: recorded once in the page's history (the
+    # reason of a saved version, at most 100 characters), not printed on the reader page.
+    "history_note": "Corrected the seed page: ICD-9-CM 358.41 does not exist; G70.81 is for LEMS with another disease",
+    # The clinical sources the text cites, by first author and year; the coding sources follow them.
+    "references": [
+        {
+            "title": "Titulaer MJ, Lang B, Verschuuren JJ. Lambert-Eaton myasthenic syndrome: from clinical characteristics to therapeutic strategies",
+            "publisher": "The Lancet Neurology 10(12):1098–1107",
+            "url": "https://doi.org/10.1016/S1474-4422(11)70245-9",
+            "published": "2011",
+        },
+        {
+            "title": "Titulaer MJ, Wirtz PW, Willems LN, et al. Screening for small-cell lung cancer: a follow-up study of patients with Lambert-Eaton myasthenic syndrome",
+            "publisher": "Journal of Clinical Oncology 26(26):4276–4281",
+            "url": "https://pubmed.ncbi.nlm.nih.gov/18779614/",
+            "published": "2008",
+        },
+        {
+            "title": "Keogh M, Sedehizadeh S, Maddison P. Treatment for Lambert-Eaton myasthenic syndrome",
+            "publisher": "Cochrane Database of Systematic Reviews, CD003279",
+            "url": "https://doi.org/10.1002/14651858.CD003279.pub3",
+            "published": "2011",
+        },
+        {
+            "title": "Lipka AF, Boldingh MI, van Zwet EW, et al. Long-term follow-up, quality of life, and survival of patients with Lambert-Eaton myasthenic syndrome",
+            "publisher": "Neurology 94(5):e511–e520",
+            "url": "https://doi.org/10.1212/WNL.0000000000008747",
+            "published": "2020",
+        },
+        {
+            "title": "Weingarten TN, Araka CN, Mogensen ME, et al. Lambert-Eaton myasthenic syndrome during anesthesia: a report of 37 patients",
+            "publisher": "Journal of Clinical Anesthesia 26(8):648–653",
+            "url": "https://pubmed.ncbi.nlm.nih.gov/25468580/",
+            "published": "2014",
+        },
+        {
+            "title": "FIRDAPSE (amifampridine) tablets: prescribing information (FDA label)",
+            "publisher": "Catalyst Pharmaceuticals; U.S. Food and Drug Administration",
+            "url": "",
+            "published": "",
+        },
+        {
+            "title": "Lambert-Eaton Myasthenic Syndrome (LEMS): Signs and Symptoms",
+            "publisher": "Muscular Dystrophy Association (MDA)",
+            "url": "https://www.mda.org/disease/lambert-eaton-myasthenic-syndrome/signs-and-symptoms",
+            "published": "",
+        },
+        {
+            "title": "Lambert-Eaton Myasthenic Syndrome (LEMS): Medical Management",
+            "publisher": "Muscular Dystrophy Association (MDA)",
+            "url": "https://www.mda.org/disease/lambert-eaton-myasthenic-syndrome/medical-management",
+            "published": "",
+        },
+    ],
     "related": ["myasthenia-gravis"],
 }
 
@@ -171,6 +294,7 @@ def load_demo_conditions():
     pages = demo_pages()
     for page in pages:
         changed += _load_page(page)
+        changed += _note_in_history(page)
     by_slug = {c.slug: c for c in Condition.objects.filter(slug__in=[p["slug"] for p in pages])}
     for page in pages:
         condition = by_slug[page["slug"]]
@@ -179,6 +303,24 @@ def load_demo_conditions():
             condition.related.set(wanted)
             changed += 1
     return changed
+
+
+def _note_in_history(page):
+    """Records the page's history note once, as the reason of its newest saved version (the admin's
+    History lists each version with its reason): a correction belongs in the page's history, in plain
+    words, not on the reader page. Returns 1 when it wrote the note, 0 otherwise."""
+    note = page.get("history_note")
+    if not note:
+        return 0
+    condition = Condition.objects.filter(slug=page["slug"], origin=Origin.DEMO).first()
+    if condition is None or condition.history.filter(history_change_reason=note).exists():
+        return 0
+    newest = condition.history.order_by("-history_date", "-history_id").first()
+    if newest is None or newest.history_change_reason:
+        return 0  # that version already says why it was saved; never overwrite it
+    newest.history_change_reason = note
+    newest.save(update_fields=["history_change_reason"])
+    return 1
 
 
 def _load_page(page):
@@ -234,7 +376,7 @@ def _load_page(page):
     if set(condition.signs.values_list("symptom__hpo_id", "frequency")) != wanted_signs:
         attach_signs({condition.pk: signs})
         changed += 1
-    for order, ref in enumerate(_common_references(page["orpha"])):
+    for order, ref in enumerate([*page.get("references", []), *_common_references(page["orpha"])]):
         _, created = Reference.objects.get_or_create(
             condition=condition, title=ref["title"], defaults={**ref, "order": order}
         )

@@ -104,7 +104,11 @@ def test_structured_data_description_is_plain_text(client, full_page):
 def test_status_line_says_what_kind_of_unreviewed_page_it_is(client, make_condition):
     make_condition(slug="demo", origin="demo")
     make_condition(slug="catalogue", origin="catalogue")
-    assertContains(client.get("/conditions/demo/"), "Demo content from public sources, waiting for a medical reviewer.")
+    assertContains(
+        client.get("/conditions/demo/"),
+        "Demo content written by the DiseaseMaps team from the sources listed on this page, waiting for a medical "
+        "reviewer.",
+    )
     assertContains(client.get("/conditions/catalogue/"), "Catalogue entry from public rare-disease data")
 
 
