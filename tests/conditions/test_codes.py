@@ -207,7 +207,8 @@ def test_the_admin_inline_shows_the_not_found_message_on_the_code_field(lems):
 def test_the_admin_inline_refuses_one_code_typed_twice_in_two_forms(lems):
     formset = _inline_formset(lems, [(I10, "g7080"), (I10, "G70.80")])
     assert not formset.is_valid()
-    assert "Please correct the duplicate data" in str(formset.non_form_errors())
+    assert formset.forms[1].errors["value"] == ["G70.80 is already on this page as the alternative code (row 1)."]
+    assert not formset.non_form_errors()
 
 
 # --- the condition page explains how well each code fits ------------------------------------
