@@ -139,6 +139,15 @@ class SynonymInline(LabelledTabularInline):
 
 
 class ConditionCodeForm(forms.ModelForm):
+    class Meta:
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}  # a long note wraps instead of being cut off
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Narrower", not "Narrower: the code covers one form of this condition", in the table's narrow
+        # column: the column's help text explains each.
+        self.fields["fit"].choices = [(value, str(label).split(":")[0]) for value, label in self.fields["fit"].choices]
+
     def clean_value(self):
         """The canonical form, so the formset sees g7080 and G70.80 typed twice as one code (and
         refuses it) instead of failing on the unique constraint; the model's clean() reports bad forms."""
