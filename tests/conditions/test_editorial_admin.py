@@ -237,7 +237,7 @@ def test_invalid_code_is_refused_in_the_inline(as_user, editor, page):
         "codes-0-role": "alternative", "codes-0-fit": "exact", "codes-0-note": "",
     }  # fmt: skip
     response = as_user(editor).post(change_url(page), data)
-    assertContains(response, "not in the official ICD-10-CM code set")
+    assertContains(response, "G70.99 is not an ICD-10-CM code")
 
 
 # --- history, diff and restore ------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_a_bad_record_writes_nothing_and_every_problem_is_named(content, tmp_pat
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_conditions", str(tmp_path / "bad.json"), stderr=err)
     problems = err.getvalue()
-    assert "conditions[1] (demo) codes[0] ICD-9-CM 358.41: value: 358.41 is not in the official" in problems
+    assert "conditions[1] (demo) codes[0] ICD-9-CM 358.41: value: 358.41 is not an ICD-9-CM code" in problems
     assert "conditions[2] (draft): status: This page can be published only after" in problems
     assert "conditions[4] (waiting) reviews[0]:" in problems
     assert Condition.objects.count() == 0
