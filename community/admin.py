@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from markdownx.admin import MarkdownxModelAdmin
 
-from conditions.admin import RefreshesDerivedData
+from conditions.admin import LabelledTabularInline, RefreshesDerivedData
 
 from . import identifying, services
 from .models import STORY_CHANGED, Membership, Story, StoryReport, User
@@ -79,6 +79,7 @@ class ConditionSearchFilter(admin.SimpleListFilter):
 
 class StoryReportInline(admin.TabularInline):
     model = StoryReport
+    template = LabelledTabularInline.template  # Django's own leaves two column headings empty
     fields = ["reason", "created_at", "resolved_at"]
     readonly_fields = fields
     extra = 0
@@ -372,3 +373,11 @@ class StoryReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # reports come from readers
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "resolved_at":
+            # Django's date and time boxes print "Date:" and "Time:" as plain text, not as their labels.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = f"{field.label}, date", f"{field.label}, time"
+        return field

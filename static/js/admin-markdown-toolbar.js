@@ -7,7 +7,7 @@
     { label: "Bold", text: "B", wrap: ["**", "**"], placeholder: "bold text" },
     { label: "Italic", text: "I", wrap: ["_", "_"], placeholder: "italic text" },
     { label: "Heading", text: "H", line: "## ", placeholder: "Heading" },
-    { label: "Bulleted list", text: "• List", line: "- ", placeholder: "item" },
+    { label: "List (bulleted)", text: "• List", line: "- ", placeholder: "item" },
     { label: "Link", text: "Link", wrap: ["[", "](https://)"], placeholder: "link text" },
   ];
 
