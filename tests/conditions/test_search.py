@@ -114,3 +114,17 @@ def test_deleting_a_condition_removes_it_from_search(client, catalogue):
 def test_deleting_a_synonym_updates_search(client, catalogue):
     Synonym.objects.get(name="Eaton-Lambrix syndrome").delete()
     assert "other name “Eaton-Lambrix syndrome”" not in [r for _, r in names(client, "eaton-lambrix syndrome")]
+
+
+def test_code_titles_list_the_shortest_matching_titles_on_both_databases(client, db):
+    response = client.get("/search/", {"q": "myasthenia"})
+    codes = [code.code for code in response.context["title_codes"]]
+    assert codes == ["358.00", "358.01", "775.2", "G70.0", "G70.00", "G70.01", "G70.2", "P94.0"]
+
+
+def test_a_word_in_thousands_of_code_titles_still_lists_short_titles(client, db):
+    response = client.get("/search/", {"q": "unspecified"})
+    titles = [code.title for code in response.context["title_codes"]]
+    assert len(titles) == 8
+    assert all(title.endswith(", unspecified") for title in titles)
+    assert "Pain, unspecified" in titles
