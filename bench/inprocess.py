@@ -20,6 +20,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from conditions.models import Condition  # noqa: E402
@@ -38,6 +39,8 @@ SEARCHES = [
     "fatigue, ptosis, dry mouth, weak legs, constipation, decreased sweating",
     "dry mouth decreased sweating weak legs", "dry mouth", "tired", "weak legs", "LEMS weakness",
     "small cell lung cancer", "myasthenia", "G70", "Q87.40", ",.;:!?()[]{}", "---", "\"'*",
+    # General signs that count the signs below them in HPO, and words in thousands of code titles.
+    "weakness", "seizure", "fatigue", "drooping eyelids", "unspecified", "other",
 ]  # fmt: skip
 
 
@@ -53,6 +56,7 @@ def timed(client, url, repeat):
 
 def main():
     client = Client()
+    print(f"{connection.vendor}, load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
     print(f"catalogue: {Condition.objects.count()} conditions")
     page = Condition.objects.get(slug="lambert-eaton-myasthenic-syndrome").get_absolute_url()
     timed(client, page, 20)  # warm
