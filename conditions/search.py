@@ -39,6 +39,9 @@ MAX_SIGNS_PER_PHRASE = 80  # the closest sign names first; bounds the rows a vag
 # annotated diseases. Under it are headings such as "Abnormality of the musculature" (0.69).
 GENERAL_SIGN_MIN_SPECIFICITY = 1.2
 BELOW_CLOSENESS = 0.9  # a sign below the one named matches a little less closely than the sign itself
+# Only a sign named nearly whole stands for the signs below it: "muscle weakness" (the whole name)
+# does, "weakness" (half of it) and "disease" (half of "kidney disease") do not.
+MIN_CLOSENESS_FOR_BELOW = 0.6
 MAX_SIGNS_BELOW = 200  # per phrase, after the signs named: bounds the rows a general sign reads
 # The page's own symptom text (written by people for this page) counts like the strongest recorded
 # sign. Its lines in SearchEntry.terms start with this word, so the full-text index can find the
@@ -262,6 +265,8 @@ class Lexicon:
             best = dict(kept)
         below = {}
         for symptom_id, (text, closeness, _) in best.items():
+            if closeness < MIN_CLOSENESS_FOR_BELOW:
+                continue
             for other in self.below.get(symptom_id, ()):
                 entry = (text, closeness * BELOW_CLOSENESS, self.labels[other])
                 if entry[1] > max(below.get(other, ("", -1))[1], best.get(other, ("", -1))[1]):
