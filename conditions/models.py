@@ -798,8 +798,9 @@ class ConditionSymptom(models.Model):
             models.UniqueConstraint(fields=["condition", "symptom"], name="conditions_conditionsymptom_unique"),
         ]
         indexes = [
-            # "conditions with this symptom", most frequent first
-            models.Index(fields=["symptom", "frequency_rank"], name="conditions_symptom_conditions"),
+            # "conditions with this symptom", most frequent first; with the condition in it, search by
+            # sign reads the index alone, not a table row per condition (conditions.search._ranked)
+            models.Index(fields=["symptom", "frequency_rank", "condition"], name="conditions_symptom_conditions"),
         ]
 
     def __str__(self):

@@ -33,6 +33,21 @@ from .codes import format as code_format
 MAX_RESULTS = 50
 MAX_WORDS = 20
 MAX_SIGNS_PER_PHRASE = 80  # the closest sign names first; bounds the rows a vague phrase reads
+# A recorded sign below the one a reader names counts too ("muscle weakness" finds "proximal muscle
+# weakness"), when the named sign is specific enough to mean something: information content
+# (Symptom.specificity) of at least 1.2, i.e. recorded, itself or below, for at most 30% of the
+# annotated diseases. Under it are headings such as "Abnormality of the musculature" (0.69).
+GENERAL_SIGN_MIN_SPECIFICITY = 1.2
+BELOW_CLOSENESS = 0.9  # a sign below the one named matches a little less closely than the sign itself
+# Only a sign named nearly whole stands for the signs below it: "muscle weakness" (the whole name)
+# does, "weakness" (half of it) and "disease" (half of "kidney disease") do not.
+MIN_CLOSENESS_FOR_BELOW = 0.6
+MAX_SIGNS_BELOW = 200  # per phrase, after the signs named: bounds the rows a general sign reads
+# The page's own symptom text (written by people for this page) counts like the strongest recorded
+# sign. Its lines in SearchEntry.terms start with this word, so the full-text index can find the
+# few pages that have such text without reading every page whose name has the word.
+TEXT_WEIGHT = 0.95
+TEXT_MARK = "0symptomtext"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SEGMENTS = re.compile(r"[,;/\n]+|\band\b|\bplus\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[\n.;:]+")
@@ -45,6 +60,7 @@ _stemmer = snowballstemmer.stemmer("english")
 
 # HPO frequency ranks (catalogue.hpo.FREQUENCIES): how much a recorded sign counts.
 FREQUENCY_WEIGHT = {0: 1.0, 1: 0.9, 2: 0.55, 3: 0.17, 4: 0.03, 5: 0.3}
+UNKNOWN_WEIGHT = 0.3
 FREQUENCY_WORDS = {
     0: "always present", 1: "very frequent", 2: "frequent", 3: "occasional", 4: "very rare",
     5: "frequency not recorded",
@@ -58,6 +74,7 @@ class Hit:
     score: float  # lower is better, within a tier
     reason: str
     signs: int = 0  # how many of the query's signs are recorded for the condition
+    order: int = 0  # ties: reviewed and demo pages first, then the more specific signs, then by name
 
 
 class Results(list):
@@ -124,7 +141,10 @@ def entry_text(condition, synonyms, codes, symptom_text=""):
         if system in (code_format.ORPHA, code_format.OMIM):
             code_forms.append(f"{code_format.label(system)}:{value}")
     text_lines = [line for line in _SENTENCES.split(symptom_text or "") if tokens(line)]
-    terms = "\n".join(" ".join(normalised(line)) for line in name_lines + text_lines)
+    terms = "\n".join(
+        [" ".join(normalised(line)) for line in name_lines]
+        + [" ".join([TEXT_MARK, *normalised(line)]) for line in text_lines]
+    )
     return "\n".join(name_lines), " ".join(dict.fromkeys(code_forms)), terms
 
 
@@ -172,7 +192,9 @@ def refresh(condition_ids=None):
 @dataclass
 class Phrase:
     text: str  # as the reader typed it
-    signs: dict = field(default_factory=dict)  # symptom id → (sign name matched, closeness 0–1)
+    stems: tuple = ()  # its words as normalise() gives them
+    # symptom id → (sign name matched, closeness 0–1, the recorded sign's name when it lies below)
+    signs: dict = field(default_factory=dict)
 
 
 def read(query):
@@ -189,7 +211,7 @@ def read(query):
             for j in range(min(len(stems), i + 6), i, -1):
                 signs = lexicon.match(stems[i:j])
                 if signs:
-                    phrases.append(Phrase(" ".join(words[i:j]), signs))
+                    phrases.append(Phrase(" ".join(words[i:j]), tuple(stems[i:j]), signs))
                     i = j
                     break
             else:
@@ -199,12 +221,14 @@ def read(query):
 
 
 class Lexicon:
-    """Every name of every sign (HPO name, layperson and exact synonyms), by normalised word."""
+    """Every name of every sign (HPO name, layperson and exact synonyms), by normalised word, and
+    the recorded signs that lie below each general one in the HPO hierarchy."""
 
-    def __init__(self, rows, synonyms):
+    def __init__(self, rows, synonyms, below=None):
         self.names = []  # (symptom id, name, its normalised words, sorted)
         self.postings = {}  # normalised word → indexes into names
         self.words = set()  # plain words, for typo correction
+        self.labels = {}  # symptom id → its plain name (layperson first)
         for symptom_id, hpo_id, name, layperson in rows:
             for text in dict.fromkeys(filter(None, [layperson, name, *synonyms.get(hpo_id, ())])):
                 stems = tuple(sorted({normalise(t) for t in tokens(text) if t not in STOPWORDS}))
@@ -212,6 +236,7 @@ class Lexicon:
                     continue
                 index = len(self.names)
                 self.names.append((symptom_id, text, stems))
+                self.labels.setdefault(symptom_id, text)
                 self.words.update(tokens(text))
                 for stem in stems:
                     self.postings.setdefault(stem, []).append(index)
@@ -219,9 +244,11 @@ class Lexicon:
         # are not, and a full collection over tens of thousands of them took 150 ms of a search.
         self.names = tuple(self.names)
         self.postings = {stem: tuple(indexes) for stem, indexes in self.postings.items()}
+        self.below = below or {}  # symptom id → recorded symptom ids below it
 
     def match(self, stems):
-        """Signs having a name with every one of these words: {symptom id: (name, closeness)}."""
+        """Signs having a name with every one of these words, and the recorded signs below them:
+        {symptom id: (name matched, closeness, the recorded sign's name when it lies below)}."""
         lists = [self.postings.get(s) for s in set(stems)]
         if not lists or not all(lists):
             return {}
@@ -232,11 +259,23 @@ class Lexicon:
             symptom_id, text, name_stems = self.names[index]
             closeness = len(set(stems)) / len(name_stems)
             if closeness > best.get(symptom_id, ("", -1))[1]:
-                best[symptom_id] = (text, closeness)
+                best[symptom_id] = (text, closeness, "")
         if len(best) > MAX_SIGNS_PER_PHRASE:  # "pain": the signs whose whole name it is, or nearly
             kept = sorted(best.items(), key=lambda item: (-item[1][1], item[0]))[:MAX_SIGNS_PER_PHRASE]
             best = dict(kept)
-        return best
+        below = {}
+        for symptom_id, (text, closeness, _) in best.items():
+            if closeness < MIN_CLOSENESS_FOR_BELOW:
+                continue
+            for other in self.below.get(symptom_id, ()):
+                entry = (text, closeness * BELOW_CLOSENESS, self.labels[other])
+                if entry[1] > max(below.get(other, ("", -1))[1], best.get(other, ("", -1))[1]):
+                    below[other] = entry
+        # Closer through the hierarchy than by its own name: "muscle weakness" is 2 of the 3 words of
+        # "proximal muscle weakness", which lies below "muscle weakness" (a whole name).
+        found = best | {other: entry for other, entry in below.items() if other in best}
+        extra = sorted((item for item in below.items() if item[0] not in best), key=lambda item: (-item[1][1], item[0]))
+        return found | dict(extra[:MAX_SIGNS_BELOW])
 
 
 VOCABULARY_VERSION_KEY = "search:vocabulary-version"
@@ -276,7 +315,8 @@ def search(query, limit=MAX_RESULTS):
                 hits += more
                 corrected, phrases, leftover = " ".join(fixed), fixed_phrases, fixed_leftover
     best = {}
-    for hit in sorted(hits, key=lambda h: (h.tier, h.score, h.condition_id)):
+    # At equal rank a sign hit, which says which sign, goes before a name hit on the same text.
+    for hit in sorted(hits, key=lambda h: (h.tier, h.score, -h.signs, h.order, h.condition_id)):
         best.setdefault(hit.condition_id, hit)
     return Results(list(best.values())[:limit], phrases=phrases, unmatched=leftover, corrected=corrected)
 
@@ -285,14 +325,21 @@ def _find(words, query):
     """Hits by name and by sign for these words: (hits, phrases, leftover words)."""
     hits = _by_name(words, query)
     phrases, leftover = read(query)
-    if phrases and not any(hit.tier == 0 for hit in hits):
+    # Signs rank after names (tier 3), unless the query also names the condition: when names fill
+    # the page ("syndrome", "type"), reading thousands of sign rows would change nothing.
+    names_fill_the_page = not leftover and sum(hit.tier < 3 for hit in hits) >= MAX_RESULTS
+    if phrases and not names_fill_the_page and not any(hit.tier == 0 for hit in hits):
         hits += _by_sign(phrases, leftover)
     return hits, phrases, leftover
 
 
 def _fts5_query(stems, prefix=True):
+    return "{codes terms} : (" + " ".join(_fts5_words(stems, prefix)) + ")"
+
+
+def _fts5_words(stems, prefix=True):
     # Each word quoted (no FTS syntax from readers); a prefix when long enough: "lamber" finds "lambert".
-    return "{codes terms} : (" + " ".join(f'"{w}"*' if prefix and len(w) > 2 else f'"{w}"' for w in stems) + ")"
+    return [f'"{w}"*' if prefix and len(w) > 2 else f'"{w}"' for w in stems]
 
 
 def _tsquery(stems, prefix=True):
@@ -305,38 +352,49 @@ def _tsquery(stems, prefix=True):
 VECTOR_SQL = "(setweight(to_tsvector('simple', e.codes), 'A') || to_tsvector('simple', e.terms))"
 
 
+# Ties between conditions: reviewed pages, then demo and editorial pages, then catalogue entries.
+REVIEWED_FIRST = "CASE WHEN c.last_reviewed_on IS NOT NULL THEN 0 WHEN c.origin = 'catalogue' THEN 2 ELSE 1 END"
+
+
 def _candidates(stems):
-    """Rows (id, names, codes, terms) with every word in the codes or terms, shortest names first.
-    The order is plain on purpose: a rank function over thousands of rows ("syndrome") is what
-    made common words slow, and the tiers of _rank() order what matters."""
+    """Rows (id, names, codes, terms) with every word in the codes or terms, shortest names first,
+    then reviewed and demo pages, then by name. The order is plain on purpose: a rank function
+    over thousands of rows ("syndrome") is what made common words slow, and the tiers of _rank()
+    order what matters. The pages are read for the 200 rows kept, not for every match."""
     stems = [re.sub(r"\W", "", s) for s in stems]
     stems = [s for s in stems if s]
     if not stems:
         return []
+    if connection.vendor == "postgresql":
+        matches = (
+            "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_searchentry e "
+            f"WHERE {VECTOR_SQL} @@ to_tsquery('simple', %s)"
+        )
+        query = _tsquery(stems)
+    else:
+        matches = (
+            "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_search_fts "
+            "JOIN conditions_searchentry e ON e.condition_id = conditions_search_fts.rowid "
+            "WHERE conditions_search_fts MATCH %s"
+        )
+        query = _fts5_query(stems)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_searchentry e "
-                f"WHERE {VECTOR_SQL} @@ to_tsquery('simple', %s) ORDER BY length(e.names), e.condition_id LIMIT 200",
-                [_tsquery(stems)],
-            )
-        else:
-            cursor.execute(
-                "SELECT e.condition_id, e.names, e.codes, e.terms "
-                "FROM conditions_search_fts JOIN conditions_searchentry e "
-                "ON e.condition_id = conditions_search_fts.rowid "
-                "WHERE conditions_search_fts MATCH %s ORDER BY length(e.names), e.condition_id LIMIT 200",
-                [_fts5_query(stems)],
-            )
+        cursor.execute(
+            f"WITH hits AS ({matches} ORDER BY length(e.names), e.condition_id LIMIT 200) "
+            "SELECT h.condition_id, h.names, h.codes, h.terms FROM hits h JOIN conditions_condition c "
+            f"ON c.id = h.condition_id ORDER BY length(h.names), {REVIEWED_FIRST}, c.name, c.id",
+            [query],
+        )
         return cursor.fetchall()
 
 
 def _by_name(words, query):
     stems = [normalise(w) for w in words if len(w) > 1 or w.isdigit()]
     hits = []
-    for row in _candidates(stems):
+    for place, row in enumerate(_candidates(stems)):
         hit = _rank(row, words, stems, query.strip().lower())
         if hit:
+            hit.order = place
             hits.append(hit)
     return hits
 
@@ -361,7 +419,7 @@ def _rank(row, words, stems, phrase):
         if _starts_with(words, synonym):
             return Hit(condition_id, 1, score, f"other name “{synonym}”")
     term_lines = [line.split() for line in terms.split("\n")]
-    name_terms, text_terms = term_lines[: len(lines)], term_lines[len(lines) :]
+    name_terms, text_terms = term_lines[: len(lines)], [line[1:] for line in term_lines[len(lines) :]]
     if _all_in(stems, name_terms[0]):
         return Hit(condition_id, 2, score, "name")
     for synonym, synonym_terms in zip(synonyms, name_terms[2:], strict=False):
@@ -399,12 +457,10 @@ def _together(places):
 
 
 def _by_sign(phrases, leftover):
-    """Conditions in which the signs are recorded, most signs and most frequent first. Words that
-    are not signs must be in the condition's names or codes."""
-    wanted = {}
-    for number, phrase in enumerate(phrases):
-        for symptom_id in phrase.signs:
-            wanted.setdefault(symptom_id, []).append(number)
+    """Conditions in which the signs are recorded, or whose page's own symptom text names them, most
+    signs and most frequent first. Words that are not signs must be in the condition's names or
+    codes. Ranked in SQL, so a common sign ("pain", thousands of rows) returns fifty conditions,
+    not every row: one query, one more for the pages' own text, one more for a mixed query."""
     allowed = None
     if leftover:
         allowed = {}
@@ -415,50 +471,153 @@ def _by_sign(phrases, leftover):
         if not allowed:  # "weird dry mouth" or a typo: the signs alone, after every better hit
             return [
                 Hit(
-                    hit.condition_id, 10, hit.score, f"{hit.reason} (nothing matched “{' '.join(leftover)}”)", hit.signs
+                    hit.condition_id, 10, hit.score, f"{hit.reason} (nothing matched “{' '.join(leftover)}”)",
+                    hit.signs, hit.order,
                 )
                 for hit in _by_sign(phrases, [])
-            ]
-    placeholders = ", ".join(["%s"] * len(wanted))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT cs.condition_id, cs.symptom_id, cs.frequency_rank FROM conditions_conditionsymptom cs "
-            "JOIN conditions_searchentry e ON e.condition_id = cs.condition_id "
-            f"WHERE cs.symptom_id IN ({placeholders})",
-            list(wanted),
-        )
-        rows = cursor.fetchall()
-    found = {}  # condition → phrase number → (weight, symptom id, frequency rank)
-    for condition_id, symptom_id, rank in rows:
-        if allowed is not None and condition_id not in allowed:
+            ]  # fmt: skip
+    texts = [
+        (condition_id, number)
+        for condition_id, number in _text_signs(phrases)
+        if allowed is None or condition_id in allowed
+    ]
+    share = max(20, MAX_WANTED // len(phrases))
+    wanted = [
+        (symptom_id, number, round(50 + 50 * closeness))
+        for number, phrase in enumerate(phrases)
+        for symptom_id, (_, closeness, _) in sorted(phrase.signs.items(), key=lambda item: -item[1][1])[:share]
+    ]
+    if not wanted and not texts:
+        return []
+    found, best = [], {}  # [(place, condition, signs, weight)]; condition → {phrase number: its best sign}
+    for place, condition_id, signs, weight, number, symptom_id, rank, sign_weight, specificity in _ranked(
+        wanted, texts, allowed
+    ):
+        if place is not None:
+            found.append((place, condition_id, signs, weight))
             continue
-        for number in wanted[symptom_id]:
-            closeness = phrases[number].signs[symptom_id][1]
-            weight = FREQUENCY_WEIGHT.get(rank, 0.3) * (0.5 + 0.5 * closeness)
-            matched = found.setdefault(condition_id, {})
-            if weight > matched.get(number, (-1,))[0]:
-                matched[number] = (weight, symptom_id, rank)
-    hits = []
-    for condition_id, matched in found.items():
-        score = -(len(matched) * 10 + sum(weight for weight, _, _ in matched.values()))
-        hits.append((score, condition_id, matched))
-    hits.sort()
+        key = (sign_weight, specificity, -(symptom_id or 0))
+        if key > best.setdefault(condition_id, {}).get(number, ((-1,), None, None))[0]:
+            best[condition_id][number] = (key, symptom_id, rank)
     results = []
-    for score, condition_id, matched in hits[:MAX_RESULTS]:
-        signs = []
-        for number in sorted(matched):
-            _, symptom_id, rank = matched[number]
-            signs.append(f"{phrases[number].signs[symptom_id][0].lower()} ({FREQUENCY_WORDS.get(rank, '')})")
+    for place, condition_id, count, weight in sorted(found):
+        matched = {number: (symptom_id, rank) for number, (_, symptom_id, rank) in best[condition_id].items()}
+        signs = [_sign_reason(phrases[number], *matched[number]) for number in sorted(matched)]
         if len(phrases) == 1:
             reason = f"sign: {signs[0]}"
         else:
-            reason = f"{len(matched)} of {len(phrases)} signs: {', '.join(signs)}"
+            reason = f"{count} of {len(phrases)} signs: {', '.join(signs)}"
         tier = 3
         if allowed is not None:  # mixed: "LEMS weakness"
             reason = f"{allowed[condition_id].reason} and {reason}"
             tier = 2
-        results.append(Hit(condition_id, tier, score, reason, signs=len(matched)))
+        results.append(Hit(condition_id, tier, -(count * 10 + weight / 10_000), reason, signs=count, order=place))
     return results
+
+
+MAX_WANTED = 3000  # sign rows a query may name, shared between its phrases
+TEXT_SIGN = "the page's description of its symptoms"
+
+
+def _sign_reason(phrase, symptom_id, rank):
+    """How a phrase matched: "dry mouth (very frequent)", "muscle weakness (recorded as weak legs, frequent)"."""
+    if symptom_id is None:
+        return f"{phrase.text} (in {TEXT_SIGN})"
+    name, _, recorded = phrase.signs[symptom_id]
+    frequency = FREQUENCY_WORDS.get(rank, FREQUENCY_WORDS[5])
+    if recorded:
+        return f"{name.lower()} (recorded as {recorded.lower()}, {frequency})"
+    return f"{name.lower()} ({frequency})"
+
+
+def _ranked(wanted, texts, allowed):
+    """The best MAX_RESULTS conditions as rows (place, condition, signs, weight, None, ...), then
+    every sign they matched: (None, condition, None, None, phrase number, symptom id or None for
+    the page's text, frequency rank, weight, specificity). A sign's weight is its frequency's times
+    its closeness, in whole numbers so that sums and ties are exact and alike on both databases.
+    Ties go to reviewed pages, then demo or editorial pages, then the more specific signs, then
+    the name."""
+    frequency = " ".join(f"WHEN {rank} THEN {round(weight * 100)}" for rank, weight in FREQUENCY_WEIGHT.items())
+    tables, parts, params = [], [], []
+    if wanted:
+        tables.append(f"wanted (symptom_id, phrase, closeness) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(wanted))})")
+        params += [value for row in wanted for value in row]
+        parts.append(
+            "SELECT cs.condition_id, w.phrase, cs.symptom_id, cs.frequency_rank, "
+            f"w.closeness * CASE cs.frequency_rank {frequency} ELSE {round(UNKNOWN_WEIGHT * 100)} END AS weight, "
+            "ROUND(s.specificity * 1000) AS specificity FROM wanted w "
+            "JOIN conditions_conditionsymptom cs ON cs.symptom_id = w.symptom_id "
+            "JOIN conditions_symptom s ON s.id = cs.symptom_id"
+            + (f" WHERE cs.condition_id IN ({', '.join(['%s'] * len(allowed))})" if allowed else "")
+        )
+    if texts:
+        tables.append(f"texts (condition_id, phrase) AS (VALUES {', '.join(['(%s, %s)'] * len(texts))})")
+        params += [value for row in texts for value in row]
+        parts.append(
+            "SELECT condition_id, phrase, NULL AS symptom_id, NULL AS frequency_rank, "
+            f"{round(TEXT_WEIGHT * 10_000)} AS weight, 0 AS specificity FROM texts"
+        )
+    if wanted and allowed:  # after the tables: the parameters follow the text of the query
+        params += list(allowed)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(tables)}, found AS ({' UNION ALL '.join(parts)}), "
+            "phrases AS (SELECT condition_id, phrase, MAX(weight) AS weight, MAX(specificity) AS specificity "
+            "FROM found GROUP BY condition_id, phrase), "
+            "totals AS (SELECT p.condition_id, COUNT(*) AS signs, SUM(p.weight) AS weight, "
+            "SUM(p.specificity) AS specificity FROM phrases p "
+            "JOIN conditions_searchentry e ON e.condition_id = p.condition_id GROUP BY p.condition_id), "
+            # Pages are read only for the conditions tied with the last one listed, or better.
+            "cutoff AS (SELECT signs, weight FROM totals ORDER BY signs DESC, weight DESC "
+            f"LIMIT 1 OFFSET {MAX_RESULTS - 1}), "
+            "top AS (SELECT t.condition_id, t.signs, t.weight, ROW_NUMBER() OVER (ORDER BY t.signs DESC, "
+            f"t.weight DESC, {REVIEWED_FIRST}, t.specificity DESC, c.name, c.id) AS place "
+            "FROM totals t JOIN conditions_condition c ON c.id = t.condition_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM cutoff) OR t.signs > (SELECT signs FROM cutoff) "
+            "OR (t.signs = (SELECT signs FROM cutoff) AND t.weight >= (SELECT weight FROM cutoff)) "
+            f"ORDER BY place LIMIT {MAX_RESULTS}) "
+            # The fifty conditions, then the signs they matched.
+            "SELECT place, condition_id, signs, weight, NULL, NULL, NULL, NULL, NULL FROM top UNION ALL "
+            "SELECT NULL, condition_id, NULL, NULL, phrase, symptom_id, frequency_rank, weight, specificity "
+            "FROM found WHERE condition_id IN (SELECT condition_id FROM top)",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def _text_signs(phrases):
+    """(condition id, phrase number) for each page whose own symptom text has every word of a
+    phrase in one sentence. The index finds the pages having such text and the words."""
+    groups = []
+    for phrase in phrases:
+        words = [w for w in (re.sub(r"\W", "", s) for s in phrase.stems) if w]
+        if words:
+            groups.append(words)
+    if not groups:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            either = " | ".join(f"({_tsquery(words)})" for words in groups)
+            cursor.execute(
+                f"SELECT e.condition_id, e.terms FROM conditions_searchentry e WHERE {VECTOR_SQL} "
+                "@@ to_tsquery('simple', %s)",
+                [f"{TEXT_MARK} & ({either})"],
+            )
+        else:
+            either = " OR ".join(f"({' '.join(_fts5_words(words))})" for words in groups)
+            cursor.execute(
+                "SELECT e.condition_id, e.terms FROM conditions_search_fts JOIN conditions_searchentry e "
+                "ON e.condition_id = conditions_search_fts.rowid WHERE conditions_search_fts MATCH %s",
+                [f'{{terms}} : ("{TEXT_MARK}" AND ({either}))'],
+            )
+        rows = cursor.fetchall()
+    found = []
+    for condition_id, terms in rows:
+        lines = [line.split()[1:] for line in terms.split("\n") if line.startswith(TEXT_MARK + " ")]
+        for number, phrase in enumerate(phrases):
+            if any(_all_in(phrase.stems, line) for line in lines):
+                found.append((condition_id, number))
+    return found
 
 
 def _corrected(words):
@@ -495,13 +654,20 @@ def _dictionaries_for(version):
         words = "SELECT term FROM conditions_search_vocab WHERE col = 'names'"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, hpo_id, name, layperson_name FROM conditions_symptom "
-            f"UNION ALL SELECT NULL, NULL, w.*, NULL FROM ({words}) w"
+            "SELECT id, hpo_id, name, layperson_name, specificity FROM conditions_symptom "
+            f"UNION ALL SELECT NULL, NULL, w.*, NULL, NULL FROM ({words}) w"
         )
         rows = cursor.fetchall()
     # In HPO order, so both databases break ties between sign names alike.
-    signs = sorted((row for row in rows if row[0] is not None), key=lambda row: row[1])
-    lexicon = Lexicon(signs, hpo.ontology().synonyms)
+    signs = sorted((row[:4] for row in rows if row[0] is not None), key=lambda row: row[1])
+    ids = {hpo_id: symptom_id for symptom_id, hpo_id, *_ in signs}
+    general = {row[1] for row in rows if row[0] is not None and row[4] >= GENERAL_SIGN_MIN_SPECIFICITY}
+    below = {
+        ids[term]: tuple(ids[other] for other in others)
+        for term, others in hpo.below_among(ids).items()
+        if term in general
+    }
+    lexicon = Lexicon(signs, hpo.ontology().synonyms, below)
     by_prefix = {}
     for term in sorted({_fold(row[2]) for row in rows if row[0] is None} | lexicon.words):
         if not term.isdigit():
@@ -525,8 +691,14 @@ def _all_in(stems, present):
     return all(any(p == s or (len(s) > 2 and p.startswith(s)) for p in present) for s in stems)
 
 
+MAX_CODE_CANDIDATES = 2000
+
+
 def search_codes(query, limit=8):
-    """Ids of official codes whose titles contain every word of the query (as prefixes), best first."""
+    """Ids of official codes whose titles contain every word of the query (as prefixes), by system,
+    billable codes first, then the shortest titles, alike on both databases. A word found in
+    tens of thousands of titles ("unspecified") reads at most MAX_CODE_CANDIDATES of them, in code
+    set order: ranking every match (SQLite's bm25 over 7,000 titles for "type") took 40-300 ms."""
     words = [re.sub(r"\W", "", w) for w in tokens(query)[:8]]
     words = [w for w in words if len(w) > 2 and w not in STOPWORDS]
     if not words:
@@ -537,16 +709,15 @@ def search_codes(query, limit=8):
             # planner walked the unique index in order and tested every title, 0.6-0.8 s a query.
             cursor.execute(
                 "WITH hits AS MATERIALIZED (SELECT id, system, is_billable, title, code FROM conditions_code "
-                "WHERE to_tsvector('english', title) @@ to_tsquery('english', %s)) "
+                "WHERE to_tsvector('english', title) @@ to_tsquery('english', %s) LIMIT %s) "
                 "SELECT id FROM hits ORDER BY system DESC, is_billable DESC, length(title), code LIMIT %s",
-                [" & ".join(f"{w}:*" for w in words), limit],
+                [" & ".join(f"{w}:*" for w in words), MAX_CODE_CANDIDATES, limit],
             )
         else:
             cursor.execute(
-                "SELECT c.id FROM conditions_code_fts JOIN conditions_code c ON c.id = conditions_code_fts.rowid "
-                "WHERE conditions_code_fts MATCH %s "
-                "ORDER BY c.system DESC, c.is_billable DESC, bm25(conditions_code_fts) "
-                "LIMIT %s",
-                [" ".join(f'"{w}"*' for w in words), limit],
+                "WITH hits AS (SELECT rowid FROM conditions_code_fts WHERE conditions_code_fts MATCH %s LIMIT %s) "
+                "SELECT c.id FROM hits JOIN conditions_code c ON c.id = hits.rowid "
+                "ORDER BY c.system DESC, c.is_billable DESC, length(c.title), c.code LIMIT %s",
+                [" ".join(f'"{w}"*' for w in words), MAX_CODE_CANDIDATES, limit],
             )
         return [row[0] for row in cursor.fetchall()]

@@ -85,6 +85,28 @@ def ancestors(hpo_id: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def below_among(hpo_ids) -> dict[str, tuple[str, ...]]:
+    """For each of these terms, the others that lie below it at any depth ("Muscle weakness":
+    "Proximal muscle weakness", "Lower limb muscle weakness", ...). Walks the hierarchy without
+    caching every term's ancestors, so nothing of it stays in memory after the call."""
+    wanted, parents, above_of = set(hpo_ids), ontology().parents, {}
+
+    def above(term):
+        if term not in above_of:
+            found = set()
+            for parent in parents.get(term, ()):
+                found.add(parent)
+                found |= above(parent)
+            above_of[term] = found
+        return above_of[term]
+
+    below = {}
+    for term in sorted(wanted):
+        for ancestor in above(term) & wanted:
+            below.setdefault(ancestor, []).append(term)
+    return {term: tuple(terms) for term, terms in below.items()}
+
+
 # The body systems: the branches directly under "Phenotypic abnormality", named as a patient would.
 # A term in several branches goes to the first one listed here.
 BODY_SYSTEMS = {

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conditions import search
 from conditions.models import ConditionSymptom, Symptom, Synonym
@@ -114,3 +116,49 @@ def test_deleting_a_condition_removes_it_from_search(client, catalogue):
 def test_deleting_a_synonym_updates_search(client, catalogue):
     Synonym.objects.get(name="Eaton-Lambrix syndrome").delete()
     assert "other name “Eaton-Lambrix syndrome”" not in [r for _, r in names(client, "eaton-lambrix syndrome")]
+
+
+def test_code_titles_list_the_shortest_matching_titles_on_both_databases(client, db):
+    response = client.get("/search/", {"q": "myasthenia"})
+    codes = [code.code for code in response.context["title_codes"]]
+    assert codes == ["358.00", "358.01", "775.2", "G70.0", "G70.00", "G70.01", "G70.2", "P94.0"]
+
+
+def test_a_word_in_thousands_of_code_titles_still_lists_short_titles(client, db):
+    response = client.get("/search/", {"q": "unspecified"})
+    titles = [code.title for code in response.context["title_codes"]]
+    assert len(titles) == 8
+    assert all(title.endswith(", unspecified") for title in titles)
+    assert "Pain, unspecified" in titles
+
+
+@pytest.mark.parametrize(
+    ("general", "specificity", "reason"),
+    [
+        ("Muscle weakness", 1.91, "sign: muscle weakness (recorded as proximal muscle weakness, very frequent)"),
+        ("Abnormality of the musculature", 0.69, None),  # a heading: too general to stand for its signs
+    ],
+)
+def test_a_general_sign_finds_conditions_recording_a_sign_below_it(client, catalogue, general, specificity, reason):
+    hpo_id = {"Muscle weakness": "HP:0001324", "Abnormality of the musculature": "HP:0003011"}[general]
+    Symptom.objects.create(hpo_id=hpo_id, name=general, slug=hpo_id.lower().replace(":", "-"), specificity=specificity)
+    found = dict(names(client, general))
+    assert found.get("Lambrix-Eaton myasthenic syndrome") == reason
+
+
+SIGN_WORDS = [
+    "muscle", "weakness", "proximal", "weak", "legs", "dry", "mouth", "lxms", "lambrix", ",", ";", " and ",
+    '"', "*", "(", " OR ", "&", "|", ":*", "!", "0symptomtext", "\x00", "é",
+]  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(st.one_of(st.sampled_from(SIGN_WORDS), st.text(max_size=5)), max_size=14).map(" ".join))
+def test_any_query_naming_signs_is_answered(catalogue, text):
+    """The sign path, the page's own text and mixed queries, with syntax of both full-text engines."""
+    lems = catalogue["lems"]
+    if not lems.symptoms:
+        lems.symptoms = "Dry mouth is common. Weak legs, worse after rest."
+        lems.save()
+    hits = search.search(text)
+    assert all(isinstance(hit.condition_id, int) for hit in hits)

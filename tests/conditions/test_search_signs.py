@@ -5,10 +5,12 @@ nothing matches."""
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from django.test.utils import override_settings
 from pytest_django.asserts import assertContains
 
-from conditions.models import Condition, ConditionSymptom
+from conditions.catalogue import hpo
+from conditions.models import Condition, ConditionSymptom, Symptom
 from tests.conftest import FAST_HASHERS, shared_rows
 
 LEMS = "Lambert-Eaton myasthenic syndrome"
@@ -120,7 +122,9 @@ def test_a_name_and_a_sign_together_find_the_condition(client, catalogue, query)
     ("query", "reason"),
     [
         ("small cell lung cancer", "sign: small cell lung cancer (frequent)"),  # HPO's layperson name
-        ("muscle weakness", "the page's description of its symptoms"),  # the LEMS page's own text
+        # The LEMS page's own text ("proximal muscle weakness"), before its sign recorded below
+        # muscle weakness in HPO (progressive proximal muscle weakness, very frequent)
+        ("muscle weakness", "sign: muscle weakness (in the page's description of its symptoms)"),
     ],
 )
 def test_lems_signs_find_lems(client, catalogue, query, reason):
@@ -193,3 +197,58 @@ def test_the_sign_page_says_the_plain_name(client, catalogue):
 def test_every_query_shape_is_answered(client, catalogue, query):
     assert client.get("/search/", {"q": query}).status_code == 200
     assert client.get("/search/suggest/", {"q": query}).status_code == 200
+
+
+def test_a_general_sign_counts_the_signs_recorded_below_it(client, catalogue):
+    below = [
+        (name, reason.removeprefix("sign: muscle weakness (recorded as ").rsplit(", ", 1)[0])
+        for name, reason in results(client, "muscle weakness")
+        if reason.startswith("sign: muscle weakness (recorded as ")
+    ]
+    assert below
+    general = Symptom.objects.get(name="Muscle weakness").hpo_id
+    under = hpo.below_among(Symptom.objects.values_list("hpo_id", flat=True))[general]
+    for name, recorded in below:  # the sign named is recorded for the condition, and lies below
+        links = ConditionSymptom.objects.filter(condition__name=name, symptom__hpo_id__in=under)
+        assert links.filter(Q(symptom__layperson_name__iexact=recorded) | Q(symptom__name__iexact=recorded)).exists()
+
+
+def test_a_heading_of_a_body_system_does_not_stand_for_the_signs_below_it(client, catalogue):
+    found = results(client, "abnormality of the musculature")
+    assert found
+    assert not [reason for _, reason in found if "abnormality of the musculature (recorded as" in reason]
+
+
+TEXT = "in the page's description of its symptoms"
+
+
+def test_a_pages_own_symptom_text_counts_as_its_signs(client, catalogue, make_condition):
+    make_condition(
+        name="Quillfeather syndrome",
+        symptoms="Drooping eyelids are common.\n\nMost people describe tiredness after exercise.",
+    )
+    assert results(client, "drooping eyelids, tiredness")[0] == (
+        "Quillfeather syndrome",
+        f"2 of 2 signs: drooping eyelids ({TEXT}), tiredness ({TEXT})",
+    )
+    assert results(client, "quillfeather tiredness")[0] == (
+        "Quillfeather syndrome",
+        f"name and sign: tiredness ({TEXT})",
+    )
+
+
+def test_a_sign_is_not_matched_across_two_sentences_of_the_text(client, catalogue, make_condition):
+    make_condition(name="Quillfeather syndrome", symptoms="The eyelids look normal. Drooping shoulders are common.")
+    assert "Quillfeather syndrome" not in [name for name, _ in results(client, "drooping eyelids")]
+
+
+def test_equal_matches_list_reviewed_and_demo_pages_first_then_by_name(client, catalogue, make_condition):
+    for name, origin in [
+        ("Zz catalogue b", "catalogue"),
+        ("Zz catalogue a", "catalogue"),
+        ("Zz editorial", "editorial"),
+    ]:
+        make_condition(name=name, origin=origin, symptoms="Dry mouth is common.")
+    found = [name for name, _ in results(client, "dry mouth")]
+    ours = [name for name in found if name.startswith("Zz ")]
+    assert ours == ["Zz editorial", "Zz catalogue a", "Zz catalogue b"]
