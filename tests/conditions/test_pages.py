@@ -156,7 +156,7 @@ def test_friendly_500(client, db, settings):
 def test_sitemap_lists_published_conditions_only(client, make_condition):
     make_condition(slug="public-one")
     make_condition(slug="draft-one", status="draft")
-    response = client.get("/sitemap.xml")
+    response = client.get("/sitemap-conditions.xml")
     assertContains(response, "/conditions/public-one/")
     assertNotContains(response, "/conditions/draft-one/")
 
