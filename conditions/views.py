@@ -53,15 +53,19 @@ def condition_list(request):
         conditions = conditions.filter(pk__in=sizeable)
     if "described" in chosen:
         conditions = conditions.indexable()
-    conditions = (
-        conditions.only("name", "slug", "acronym", "origin", "content_version", "last_reviewed_on")
+    order = ["index_order", "name"]
+    page = Paginator(conditions.order_by(*order).values("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's ids as a subquery: PostgreSQL would otherwise work out the review state of every
+    # row before the sort and skip all but fifty.
+    entries = (
+        Condition.objects.filter(pk__in=page.object_list)
+        .only("name", "slug", "acronym", "origin", "content_version", "last_reviewed_on")
         .with_review_state()
-        .order_by("index_order", "name")
+        .order_by(*order)
     )
-    page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "entries": list(page),
+        "entries": list(entries),
         "letter": letter,
         "letters": LETTERS,
         "query": query,
