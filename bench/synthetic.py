@@ -100,8 +100,9 @@ def build():
     copied = time.perf_counter()
     with transaction.atomic():
         # The search entries, as derived.refresh() builds them, a few thousand pages at a time: its
-        # refresh of every page passes all their ids as query parameters, more than SQLite allows
-        # (32,766) at this size. The clones have no reviews and no stored parts yet.
+        # refresh of every page passes all their ids as query parameters, more than an SQLite built
+        # with the default limit allows (32,766; Debian's allows 250,000). The clones have no
+        # reviews and no stored parts yet.
         for start in range(0, len(new_ids), 5000):
             search.refresh(new_ids[start : start + 5000])
         derived.refresh([])  # announces the change: every cached page is retired
