@@ -12,7 +12,7 @@ from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from . import organisations
-from .catalogue.names import lower_first
+from .catalogue.names import INDEX_ORDER_LENGTH, index_order, lower_first
 from .codes import format as code_format
 from .codes.lookup import CodeQuerySet
 from .markdown import MAX_LENGTH, TOO_LONG, normalise_newlines, render
@@ -272,11 +272,13 @@ class Condition(models.Model):
     # page or what it shows (conditions/pages.py); page_serial counts those changes.
     page_parts = models.JSONField(default=dict, blank=True, editable=False)
     page_serial = models.PositiveIntegerField(default=0, editable=False)
+    # The name's place in the A–Z index (catalogue.names.index_order), set in save() and by bulk writers.
+    index_order = models.CharField(max_length=INDEX_ORDER_LENGTH, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     objects = ConditionQuerySet.as_manager()
     # Every saved version, with who saved it; derived fields are not kept.
-    history = HistoricalRecords(excluded_fields=["rendered", "page_parts", "page_serial"])
+    history = HistoricalRecords(excluded_fields=["rendered", "page_parts", "page_serial", "index_order"])
 
     class Meta:
         ordering = ["name"]
@@ -290,6 +292,8 @@ class Condition(models.Model):
         indexes = [
             # home page: recently reviewed published conditions
             models.Index(fields=["status", "-last_reviewed_on"], name="conditions_condition_reviewed"),
+            # the A–Z index: published pages in natural order, a page at a time
+            models.Index(fields=["status", "index_order", "name"], name="conditions_condition_a_to_z"),
         ]
 
     def __str__(self):
@@ -314,6 +318,7 @@ class Condition(models.Model):
                 self.origin = Origin.EDITORIAL
             self.content_version = self._next_version(stored)
         self.rendered = {field: render(getattr(self, field)) for field in self.MARKDOWN_FIELDS}
+        self.index_order = index_order(self.name)
         if self.status == Status.PUBLISHED:
             self.unpublished_at = None
         super().save(*args, **kwargs)

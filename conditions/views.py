@@ -1,10 +1,8 @@
-import re
 import string
-import unicodedata
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import JsonResponse
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_safe
 from . import pages
 from . import search as condition_search
 from .codes import reads
-from .models import Code, Condition, ConditionCode, Status, Symptom
+from .models import Code, Condition, ConditionCode, ConditionSymptom, Status, Symptom
 
 LETTERS = [*string.ascii_uppercase, "0-9"]
 PAGE_SIZE = 50
@@ -29,8 +27,8 @@ INDEX_FILTERS = {
 @require_safe
 def condition_list(request):
     """The A–Z index: natural order whatever the case (letters first, then digits), a letter, a
-    name search and filters. Three queries: the matching names (sorted here, as no database
-    sorts "Type 2" before "Type 10"), the page's rows, and the footer's disclaimer."""
+    name search and filters. Three queries however many pages exist: the count, the page's rows
+    in the stored natural order (Condition.index_order), and the footer's disclaimer."""
     letter = request.GET.get("letter", "").upper()
     query = request.GET.get("q", "").strip()[:100]
     chosen = {name for name in INDEX_FILTERS if request.GET.get(name)}
@@ -55,18 +53,19 @@ def condition_list(request):
         conditions = conditions.filter(pk__in=sizeable)
     if "described" in chosen:
         conditions = conditions.indexable()
-    names = sorted(conditions.values_list("pk", "name"), key=lambda row: index_key(row[1]))
-    page = Paginator([pk for pk, _ in names], PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = (
-        Condition.objects.only("name", "slug", "acronym", "origin", "content_version", "last_reviewed_on")
+    order = ["index_order", "name"]
+    page = Paginator(conditions.order_by(*order).values("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's ids as a subquery: PostgreSQL would otherwise work out the review state of every
+    # row before the sort and skip all but fifty.
+    entries = (
+        Condition.objects.filter(pk__in=page.object_list)
+        .only("name", "slug", "acronym", "origin", "content_version", "last_reviewed_on")
         .with_review_state()
-        .in_bulk(list(page))
-        if len(page)
-        else {}
+        .order_by(*order)
     )
     context = {
         "page": page,
-        "entries": [rows[pk] for pk in page],
+        "entries": list(entries),
         "letter": letter,
         "letters": LETTERS,
         "query": query,
@@ -74,14 +73,6 @@ def condition_list(request):
         "narrowed": bool(letter or query or chosen),
     }
     return render(request, "conditions/condition_list.html", context)
-
-
-def index_key(name):
-    """Natural, case- and accent-insensitive order: names starting with a letter first, and the
-    numbers inside names by value ("Type 2" before "Type 10")."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    parts = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", folded)]
-    return (not folded[:1].isalpha(), parts, name)
 
 
 @require_safe
@@ -213,14 +204,14 @@ SYMPTOM_PAGE_SIZE = 50
 
 @require_safe
 def symptom_list(request):
-    """Signs A–Z by their plain name, with how many published conditions record each."""
+    """Signs A–Z by their plain name, with how many published conditions record each. Four queries:
+    the count, the page of signs, how many conditions record each of them, and the disclaimer. The
+    conditions are counted for the page's signs only: counting for every sign reads every link."""
     letter = request.GET.get("letter", "").upper()
+    recorded = ConditionSymptom.objects.filter(symptom=OuterRef("pk"), condition__status=Status.PUBLISHED)
     signs = (
-        Symptom.objects.filter(condition_links__condition__status=Status.PUBLISHED)
-        .annotate(
-            plain=Coalesce(NullIf("layperson_name", Value("")), "name"),
-            conditions=Count("condition_links"),
-        )
+        Symptom.objects.filter(Exists(recorded))
+        .annotate(plain=Coalesce(NullIf("layperson_name", Value("")), "name"))
         .only("name", "slug", "layperson_name")
         .order_by(Lower("plain"), "pk")
     )
@@ -229,6 +220,15 @@ def symptom_list(request):
     else:
         letter = ""
     page = Paginator(signs, SYMPTOM_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    counts = dict(
+        ConditionSymptom.objects.filter(symptom__in=page.object_list, condition__status=Status.PUBLISHED)
+        .values_list("symptom")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for sign in page.object_list:
+        sign.conditions = counts[sign.pk]
     return render(request, "conditions/symptom_list.html", {"page": page, "letter": letter, "letters": LETTERS})
 
 

@@ -7,7 +7,7 @@ Every such page names what it shows in surrogate keys (surrogate_keys()):
 - `condition:<slug>`: a condition's own page, and the pages of the conditions related to it;
 - `community:<slug>`: the pages that show a condition's members or stories;
 - `communities`: the home page's member totals;
-- `listings`: pages that list conditions by name (home, A–Z, search, symptoms, a code's users);
+- `listings`: pages that list conditions by name (home, A–Z, search, symptoms, a code's users, the sitemap);
 - `codes` and `code:<system>:<code>`: the code pages.
 
 ReaderCacheMiddleware, near the top of the stack, answers a GET for such a page when the request
@@ -57,6 +57,8 @@ CACHED_PAGES = {
     "conditions:code-index": (),
     "conditions:code-browse": ("range",),
     "conditions:code-detail": (),
+    "sitemap": (),
+    "sitemap-section": ("p",),
 }
 
 
@@ -71,6 +73,8 @@ def surrogate_keys(view_name, kwargs):
         keys.append("listings")
     elif view_name in ("conditions:code-index", "conditions:code-browse"):
         keys.append("codes")
+    elif view_name in ("sitemap", "sitemap-section"):  # the published pages and the codes they use
+        keys += ["listings", "codes"]
     elif view_name == "conditions:code-detail":  # its title and notes, and the conditions using it
         keys += ["codes", f"code:{kwargs['system']}:{kwargs['code']}", "listings"]
     return keys

@@ -25,6 +25,7 @@ def reader_urls(make_condition, add_code):
         "/codes/icd-10-cm/Q87.40/",
         "/codes/icd-9-cm/759.82/",
         "/sitemap.xml",
+        "/sitemap-conditions.xml",
         "/robots.txt",
         "/feeds/updates/",
         "/healthz",

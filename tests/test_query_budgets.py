@@ -142,6 +142,25 @@ def test_a_to_z_budget(client, site, django_assert_max_num_queries):
     assertContains(response, "Page 2 of")
 
 
+def test_a_to_z_last_page_budget(client, site, django_assert_max_num_queries):
+    last = -(-Condition.objects.published().count() // 50)
+    # count for the paginator; the page of conditions; the medical disclaimer
+    with django_assert_max_num_queries(3):
+        response = client.get("/conditions/", {"page": last})
+    assertContains(response, f"Page {last} of {last}")
+    assert not response.context["entries"][-1].name[0].isalpha()  # names starting with a digit come last
+
+
+def test_sitemap_budget(client, site, django_assert_max_num_queries):
+    # per section (conditions, codes): its newest change; its count
+    with django_assert_max_num_queries(4):
+        client.get("/sitemap.xml")
+    # the count; the page of slugs and dates
+    with django_assert_max_num_queries(2):
+        response = client.get("/sitemap-conditions.xml")
+    assert response.content.count(b"<url>") >= 3000
+
+
 def test_search_budget_and_ranking(client, site, django_assert_max_num_queries):
     # code lookup; full-text candidates; typo pass; conditions; code titles; the medical disclaimer
     with django_assert_max_num_queries(6):
@@ -162,6 +181,14 @@ def test_symptom_page_budget(client, site, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         response = client.get(symptom.get_absolute_url())
     assertContains(response, "Page 1 of")
+
+
+def test_symptom_list_budget(client, site, django_assert_max_num_queries):
+    _, symptom = site
+    # count for the paginator; the page of signs; how many conditions record each; the medical disclaimer
+    with django_assert_max_num_queries(4):
+        response = client.get("/symptoms/", {"letter": symptom.plain_name[0].upper(), "page": 2})
+    assertContains(response, "Page 2 of")
 
 
 @pytest.mark.parametrize("url", ["/codes/icd-10-cm/G70.81/", "/codes/icd-9-cm/358.30/", "/codes/icd-10-cm/G70/"])

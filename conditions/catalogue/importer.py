@@ -16,7 +16,7 @@ from ..markdown import render
 from ..models import Condition, ConditionCode, ConditionSymptom, Origin, Reference, Status, Symptom
 from . import hpo, opendata
 from .enrich import enrich
-from .names import lower_first
+from .names import index_order, lower_first
 
 
 @dataclass
@@ -102,7 +102,7 @@ def import_catalogue(*, limit=None, only=None, dry_run=False):
             if condition.name == name and condition.summary == summary:
                 result.unchanged += 1
                 continue
-            condition.name, condition.summary = name, summary
+            condition.name, condition.summary, condition.index_order = name, summary, index_order(name)
             condition.rendered = {**condition.rendered, "summary": render(summary)}
             to_update.append(condition)
             continue
@@ -115,6 +115,7 @@ def import_catalogue(*, limit=None, only=None, dry_run=False):
             slug=slug,
             summary=summary,
             rendered={"summary": render(summary)},
+            index_order=index_order(name),
             status=Status.PUBLISHED,
             origin=Origin.CATALOGUE,
         )
@@ -128,7 +129,7 @@ def import_catalogue(*, limit=None, only=None, dry_run=False):
         return result
 
     Condition.objects.bulk_create([c for _, c in to_create], batch_size=500)
-    Condition.objects.bulk_update(to_update, ["name", "summary", "rendered"], batch_size=500)
+    Condition.objects.bulk_update(to_update, ["name", "summary", "rendered", "index_order"], batch_size=500)
     ConditionCode.objects.bulk_create(
         [ConditionCode(condition=c, system=code_format.ORPHA, value=orpha) for orpha, c in to_create],
         batch_size=1000,

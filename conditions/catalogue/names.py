@@ -51,3 +51,24 @@ def lower_first(text: str) -> str:
         return text
     first = text.split(" ", 1)[0]
     return text if is_acronym(first) else text[0].lower() + text[1:]
+
+
+INDEX_ORDER_LENGTH = 600
+
+
+def index_order(name: str) -> str:
+    """The A–Z index's order as a string that every database sorts the same way, so it can sort
+    and paginate in SQL: case- and accent-insensitive, names starting with a letter first, and the
+    numbers inside names by value ("Type 2" before "Type 10"). A number is written as its length
+    then its digits, after a \\x01 that sorts before any character of a name; the whole is written
+    in hexadecimal, whose digits and letters a-f every collation orders as bytes (PostgreSQL's
+    en_US collation would otherwise ignore spaces and punctuation)."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    numbered = re.sub(r"\d+", lambda m: _number(m.group()), folded)
+    group = "0" if folded[:1].isalpha() else "1"
+    return (group + numbered).encode().hex()[:INDEX_ORDER_LENGTH]
+
+
+def _number(digits):
+    value = digits.lstrip("0") or "0"
+    return f"\x01{len(value):02d}{value}"

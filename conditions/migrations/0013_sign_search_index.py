@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conditions", "0011_search_terms"),
+        ("conditions", "0012_patient_sections"),
     ]
 
     operations = [

@@ -434,7 +434,7 @@ def test_search_by_the_start_of_a_code_lists_the_codes_it_starts(client, db):
 def test_sitemap_lists_code_pages_of_codes_published_conditions_use(client, make_condition, add_code):
     add_code(make_condition(), I10, "G70.80")
     add_code(make_condition(status="draft"), I10, "Q87.40")
-    response = client.get("/sitemap.xml")
+    response = client.get("/sitemap-codes.xml")
     assertContains(response, "/codes/icd-10-cm/G70.80/")
     assertNotContains(response, "/codes/icd-10-cm/Q87.40/")
 

@@ -240,7 +240,7 @@ def test_only_pages_with_a_definition_or_written_text_are_in_the_sitemap(db, cli
     orpha = next(o for o, _, s in orphanet_diseases() if not (opendata.entry(o) or {}).get("definition"))
     import_catalogue(only={CASTLEMAN, orpha})
     written = make_condition(name="Written page", origin=Origin.EDITORIAL)
-    sitemap = client.get("/sitemap.xml").content.decode()
+    sitemap = client.get("/sitemap-conditions.xml").content.decode()
     assert page(CASTLEMAN).get_absolute_url() in sitemap
     assert written.get_absolute_url() in sitemap
     assert page(orpha).get_absolute_url() not in sitemap

@@ -1,6 +1,8 @@
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
+from conditions.models import ConditionSymptom, Symptom
+
 
 def test_home_has_search_recently_reviewed_updated_and_totals(client, make_condition, reviewer, make_review,
                                                               make_membership):  # fmt: skip
@@ -66,6 +68,26 @@ def test_index_sorts_naturally_ignoring_case_letters_before_digits(client, make_
     shown = [c.name for c in response.context["entries"]]
     assert shown == ["alpha-mannosidosis", "Émery syndrome", "Machado-Joseph disease", "MALT lymphoma",
                      "MAN1B1 deficiency", "Type 2 thing", "Type 10 thing", "10q22.3q23.3 microdeletion"]  # fmt: skip
+
+
+def test_a_renamed_page_moves_in_the_index(client, make_condition):
+    page = make_condition(name="Zeta syndrome")
+    make_condition(name="Beta syndrome")
+    page.name = "Alpha syndrome"
+    page.save()
+    shown = [c.name for c in client.get("/conditions/").context["entries"]]
+    assert shown == ["Alpha syndrome", "Beta syndrome"]
+
+
+def test_the_signs_index_counts_published_conditions_only(client, make_condition):
+    dry_mouth = Symptom.objects.create(hpo_id="HP:0000217", name="Xerostomia", slug="x-217", layperson_name="Dry mouth")
+    for status in ["published", "published", "draft"]:
+        ConditionSymptom.objects.create(condition=make_condition(status=status), symptom=dry_mouth)
+    drafts_only = Symptom.objects.create(hpo_id="HP:0000001", name="Recorded in drafts", slug="d-1")
+    ConditionSymptom.objects.create(condition=make_condition(status="draft"), symptom=drafts_only)
+    response = client.get("/symptoms/")
+    assertContains(response, '<span class="meta">2 conditions</span>', html=True)
+    assertNotContains(response, "Recorded in drafts")
 
 
 def test_index_filters_reviewed_community_and_described_pages(client, make_condition, reviewer, make_review,
@@ -156,7 +178,7 @@ def test_friendly_500(client, db, settings):
 def test_sitemap_lists_published_conditions_only(client, make_condition):
     make_condition(slug="public-one")
     make_condition(slug="draft-one", status="draft")
-    response = client.get("/sitemap.xml")
+    response = client.get("/sitemap-conditions.xml")
     assertContains(response, "/conditions/public-one/")
     assertNotContains(response, "/conditions/draft-one/")
 

@@ -48,7 +48,7 @@ def reader_views(client, page):
         "page": (detail.status_code, "of the nerve endings" in html),
         "community": client.get(f"/conditions/{page.slug}/community/").status_code,
         "search": page.name in client.get("/search/?q=lambert").content.decode(),
-        "sitemap": f"/conditions/{page.slug}/" in client.get("/sitemap.xml").content.decode(),
+        "sitemap": f"/conditions/{page.slug}/" in client.get("/sitemap-conditions.xml").content.decode(),
         "feed": page.name in client.get("/feeds/updates/").content.decode(),
         "json-ld": ld,
     }
