@@ -28,10 +28,28 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SECRET_KEY = "scale-out-and-load-test-only-" + "x" * 40  # every instance signs with the same key
 
 
+_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port: the first one in BENCH_PORTS (e.g. 18190-18199) that is free and not
+    given out yet, on a machine shared by people who each keep to a range; else any the system gives."""
+    span = os.environ.get("BENCH_PORTS")
+    if not span:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    low, high = map(int, span.split("-"))
+    for port in range(low, high + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if port not in _given:  # a process just started may not be listening yet
+            _given.add(port)
+            return port
+    raise RuntimeError(f"no free port left in BENCH_PORTS={span}")
 
 
 def is_postgres(url):
@@ -202,6 +220,17 @@ class Varnish:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def counters(self):
+        """Varnish's own counts: requests answered from the cache (hit), fetched (miss), passed."""
+        out = subprocess.run(
+            ["varnishstat", "-n", str(self.workdir / "state"), "-1", "-f", "MAIN.cache_hit", "-f", "MAIN.cache_miss",
+             "-f", "MAIN.s_pass"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        counts = {line.split()[0]: int(line.split()[1]) for line in out.splitlines() if line.strip()}
+        return {name: counts.get(f"MAIN.{key}", 0) for name, key in [("hit", "cache_hit"), ("miss", "cache_miss"),
+                                                                      ("pass", "s_pass")]}  # fmt: skip
 
     def __exit__(self, *exc):
         self.process.terminate()

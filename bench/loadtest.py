@@ -4,6 +4,7 @@ the site answered as done.
 
     .venv/bin/python bench/loadtest.py                   # 60 s, 16 client threads, 2 instances
     .venv/bin/python bench/loadtest.py --duration 20 --clients 8
+    .venv/bin/python bench/loadtest.py --varnish         # the same traffic through Varnish in front
 
 It builds a fresh `<name>_loadtest` database beside DATABASE_URL's (default
 postgres://postgres@127.0.0.1:5432/diseasemaps) like a fresh machine (migrate, load_demo), adds
@@ -15,12 +16,18 @@ leaves, stories); requests go to either instance at random, as behind a load bal
 sticky sessions. Each member has an address of its own (X-Forwarded-For; the instances trust one
 proxy), so the per-address rate limits see members, not this one machine.
 
+With --varnish every request goes through Varnish (deploy/varnish/default.vcl, with xkey; the
+site purges it after each change) in front of both instances, and the report adds Varnish's hit
+ratio (varnishstat: hits / (hits + misses); members and writes pass) and, per kind, how many
+answers came from its cache (X-Shared-Cache).
+
 Reported: requests per second, p50 and p99 per kind, errors (any 5xx or a failed connection is a
 failure) and the comparison of the database with the successful responses: every membership the
 site confirmed is there and no other, every story it confirmed once. Exit status 1 on any failure.
 Results are also written to bench/results/loadtest-<time>.json."""
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -38,7 +45,9 @@ sys.path.insert(0, str(ROOT))
 from bench.cluster import (  # noqa: E402
     Client,
     Instances,
+    Varnish,
     build_site,
+    free_port,
     fresh_postgres_database,
     is_postgres,
     manage,
@@ -78,6 +87,7 @@ class Stats:
         self.statuses = defaultdict(lambda: defaultdict(int))
         self.failures = []
         self.cache_hits = 0
+        self.shared_hits = defaultdict(int)  # per kind, answers from Varnish's cache
 
     def record(self, kind, started, response=None, error=None):
         elapsed = (time.perf_counter() - started) * 1000
@@ -89,6 +99,8 @@ class Stats:
                 self.failures.append(f"{kind}: {error or status}")
             if response is not None and response.headers.get("X-Cache") == "hit":
                 self.cache_hits += 1
+            if response is not None and response.headers.get("X-Shared-Cache") == "hit":
+                self.shared_hits[kind] += 1
 
 
 class Member:
@@ -261,6 +273,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--varnish", action="store_true", help="send every request through Varnish in front")
     args = parser.parse_args()
 
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/diseasemaps")
@@ -272,7 +285,12 @@ def main():
 
     print("building the site (migrate, load_demo)…", flush=True)
     database_url = fresh_postgres_database(base_url, "_loadtest")
-    site = build_site(database_url, cache_url, tmp, TRUSTED_PROXY_COUNT="1")
+    env = {"TRUSTED_PROXY_COUNT": "1"}
+    if args.varnish:
+        varnish_port = free_port()
+        # Varnish adds a hop to X-Forwarded-For; the site purges it after every change.
+        env = {"TRUSTED_PROXY_COUNT": "2", "PURGE_BACKEND": "xkey", "PURGE_URLS": f"http://127.0.0.1:{varnish_port}/"}
+    site = build_site(database_url, cache_url, tmp, **env)
     manage(site, "shell", "-c", CREATE_MEMBERS.format(password=PASSWORD, count=args.clients * MEMBERS_PER_CLIENT))
     # Planner statistics, as autovacuum gathers them a while after a load: without them PostgreSQL
     # scans all 113,000 code titles for each search (0.7 s) instead of using their GIN index (1 ms).
@@ -282,8 +300,14 @@ def main():
     ]
 
     stats, expected = Stats(), Expected()
-    with Instances(site, count=2, workers=args.workers, threads=args.threads) as urls:
+    with contextlib.ExitStack() as stack:
+        urls = stack.enter_context(Instances(site, count=2, workers=args.workers, threads=args.threads))
         print(f"{len(urls)} instances: {' '.join(urls)}; {args.clients} clients for {args.duration:g} s", flush=True)
+        front = None
+        if args.varnish:
+            front = stack.enter_context(Varnish(urls, varnish_port, tmp / "varnish"))
+            urls = [front.url]
+            print(f"through Varnish at {front.url}", flush=True)
         started = time.monotonic()
         deadline = started + args.duration
         threads = [
@@ -295,25 +319,35 @@ def main():
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        varnish = front.counters() if front else None
         summary, problems = compare(database_url, expected, urls)
 
     total = sum(len(t) for t in stats.times.values())
     print(
         f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} requests/s; page cache hits {stats.cache_hits}"
     )
+    if varnish:
+        ratio = varnish["hit"] / max(1, varnish["hit"] + varnish["miss"])
+        hit, miss, passed = varnish["hit"], varnish["miss"], varnish["pass"]
+        print(f"Varnish: {hit} hits, {miss} misses, {passed} passed; hit ratio {ratio:.1%}")
+        report_varnish = varnish | {"hit_ratio": round(ratio, 3)}
     print(f"{'kind':<12} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
     report = {"requests": total, "seconds": round(elapsed, 1), "per_second": round(total / elapsed, 1), "kinds": {}}
     for kind in sorted(stats.times, key=lambda k: -len(stats.times[k])):
         times = stats.times[kind]
         p50, p99 = statistics.median(times), percentile(times, 99)
         statuses = dict(stats.statuses[kind])
-        print(f"{kind:<12} {len(times):>8} {p50:>8.1f} {p99:>8.1f}  {statuses}")
+        shared = f"  from Varnish's cache: {stats.shared_hits[kind]}" if varnish else ""
+        print(f"{kind:<12} {len(times):>8} {p50:>8.1f} {p99:>8.1f}  {statuses}{shared}")
         report["kinds"][kind] = {
             "requests": len(times),
             "p50_ms": round(p50, 1),
             "p99_ms": round(p99, 1),
             "statuses": statuses,
+            "varnish_hits": stats.shared_hits[kind],
         }
+    if varnish:
+        report["varnish"] = report_varnish
     print("\n" + "\n".join(f"{k}: {v}" for k, v in summary.items()))
     failures = stats.failures + problems
     print(f"errors (5xx or no response): {len(stats.failures)}")

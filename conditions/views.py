@@ -148,7 +148,9 @@ def search(request):
         results = results[: condition_search.MAX_RESULTS]
         if not code_hits:
             title_codes = list(
-                Code.objects.filter(pk__in=condition_search.search_codes(query)).order_by("-system", "code")
+                Code.objects.filter(pk__in=condition_search.search_codes(query))
+                .only("system", "code", "title")  # not the notes, the largest column
+                .order_by("-system", "code")
             )
     phrases = [phrase.text for phrase in found.phrases]
     context = {

@@ -22,6 +22,8 @@ def request_log(get_response):
     """One structured log line per request: method, path, status and time taken."""
 
     def middleware(request):
+        if not request_logger.isEnabledFor(logging.INFO):  # LOG_LEVEL=WARNING: not even the clock
+            return get_response(request)
         started = time.perf_counter()
         response = get_response(request)
         request_logger.info(

@@ -13,9 +13,10 @@ Every such page names what it shows in surrogate keys (surrogate_keys()):
 ReaderCacheMiddleware, near the top of the stack, answers a GET for such a page when the request
 carries no session (so no logged-in member, who must see their own actions at once) and no pending
 messages. It gives the page `Cache-Control: public` (short for browsers, longer for shared caches),
-a weak ETag from its content (ConditionalGetMiddleware answers 304 to it), `Vary: Cookie` and the
-keys in `xkey` and `Surrogate-Key`. Every other response that sets a cookie, serves a form (a CSRF
-token) or answers a request with a session is `private, no-store`.
+a weak ETag from its uncompressed content (ConditionalGetMiddleware answers 304 to it, whatever the
+coding), `Vary: Cookie, Accept-Encoding` and the keys in `xkey` and `Surrogate-Key`. Every other
+response that sets a cookie, serves a form (a CSRF token) or answers a request with a session is
+`private, no-store`.
 
 The in-app copy is keyed by the path, the parameters its view reads (any other parameter is
 ignored, so junk ones cannot fill the cache) and the version of each of its keys. conditions/derived.py
@@ -210,7 +211,9 @@ def _make_public(response, keys):
         stale_if_error=settings.CACHE_STALE_IF_ERROR,
     )
     # A browser that logs in sends a new Cookie header, so it does not reuse the anonymous copy.
-    patch_vary_headers(response, ["Cookie"])
+    # Accept-Encoding even on an uncompressed answer: a shared cache must not hand it to every
+    # browser when the next one could have had it compressed.
+    patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
     digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
     response["ETag"] = f'W/"{digest}"'
     response["xkey"] = response["Surrogate-Key"] = " ".join(keys)

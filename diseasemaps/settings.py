@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_http_compression",  # its system checks
     "conditions",
     "community",
 ]
@@ -52,9 +53,11 @@ MIDDLEWARE = [
     "diseasemaps.middleware.trusted_proxy_headers",  # before SecurityMiddleware reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Compresses what the middleware below return (WhiteNoise serves its own compressed files).
-    "django.middleware.gzip.GZipMiddleware",
-    # 304 Not Modified for the ETag of a reader page, cached or not; below GZip, which weakens ETags.
+    # Compresses what the middleware below return with the best coding the client takes (zstd,
+    # Brotli, then gzip), with Vary: Accept-Encoding; WhiteNoise serves its own compressed files.
+    "django_http_compression.middleware.HttpCompressionMiddleware",
+    # 304 Not Modified for the ETag of a reader page, cached or not; below the compression, so one
+    # weak ETag (of the uncompressed page) answers for every coding.
     "django.middleware.http.ConditionalGetMiddleware",
     # Before sessions: cached pages need no query. Sets Cache-Control on every response after the
     # session and CSRF middleware have set their cookies (public reader pages, private the rest).

@@ -8,6 +8,7 @@ import gzip
 import http.server
 import threading
 
+import brotli
 import pytest
 from django.test import Client
 from pytest_django.asserts import assertContains
@@ -232,13 +233,47 @@ def test_an_unreachable_purge_endpoint_does_not_fail_the_change(page, settings, 
 # --- compression ------------------------------------------------------------------------------
 
 
+def vary(response):
+    return {part.strip().lower() for part in response.get("Vary", "").split(",")}
+
+
+LEMS = "/conditions/lambert-eaton-myasthenic-syndrome/"
+
+
 def test_the_lems_page_is_compressed_to_under_a_third(client, demo):
-    url = "/conditions/lambert-eaton-myasthenic-syndrome/"
-    plain = client.get(url)
-    compressed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
-    assert "Accept-Encoding" in plain["Vary"]
+    plain = client.get(LEMS)
+    compressed = client.get(LEMS, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert "accept-encoding" in vary(plain)  # a shared cache keeps the plain copy apart
     assert "Content-Encoding" not in plain
     assert compressed["Content-Encoding"] == "gzip"
-    assert "Accept-Encoding" in compressed["Vary"]
+    assert "accept-encoding" in vary(compressed)
     assert len(compressed.content) <= 0.30 * len(plain.content)
     assert gzip.decompress(compressed.content) == plain.content
+
+
+def test_a_browser_that_takes_brotli_gets_brotli(client, demo):
+    plain = client.get(LEMS)
+    compressed = client.get(LEMS, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert compressed["Content-Encoding"] == "br"
+    assert "accept-encoding" in vary(compressed)
+    assert len(compressed.content) < len(gzip.compress(plain.content))
+    assert brotli.decompress(compressed.content) == plain.content
+
+
+def test_one_etag_revalidates_every_coding(client, demo):
+    """The ETag is the page's, not the bytes': a browser that got Brotli revalidates with it and
+    gets 304 whichever coding it asks for next, and a changed page is sent again."""
+    etags = {client.get(LEMS, HTTP_ACCEPT_ENCODING=coding)["ETag"] for coding in ("", "gzip", "br")}
+    assert len(etags) == 1
+    etag = etags.pop()
+    assert etag.startswith('W/"')
+    for coding in ("", "gzip", "br"):
+        assert client.get(LEMS, HTTP_ACCEPT_ENCODING=coding, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(LEMS, HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH='W/"other"').status_code == 200
+
+
+def test_a_members_page_is_compressed_and_stays_private(client, page, member):
+    client.force_login(member)
+    response = client.get("/conditions/quokka-fever/", HTTP_ACCEPT_ENCODING="br")
+    assert response["Content-Encoding"] == "br"
+    assert {"private", "no-store"} <= directives(response)

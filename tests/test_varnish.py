@@ -13,6 +13,7 @@ import shutil
 import urllib.error
 import urllib.request
 
+import brotli
 import pytest
 
 from bench.cluster import Client, Instances, Varnish, build_site, free_port, fresh_postgres_database, manage
@@ -81,6 +82,27 @@ def test_varnish_answers_304_and_serves_gzip(varnish):
     with pytest.raises(urllib.error.HTTPError) as not_modified:
         _direct.open(request)
     assert not_modified.value.code == 304
+
+
+def test_varnish_serves_brotli_to_browsers_that_take_it_and_304_across_codings(varnish):
+    plain = Client().get(varnish.url + LEMS)
+    for _ in range(2):  # fetched as Brotli once, then served from Varnish's copy
+        request = urllib.request.Request(varnish.url + LEMS, headers={"Accept-Encoding": "gzip, deflate, br"})
+        with _direct.open(request) as raw:
+            assert raw.headers["Content-Encoding"] == "br"
+            assert raw.headers["ETag"] == plain.headers["ETag"]
+            assert brotli.decompress(raw.read()).decode() == plain.text
+    assert raw.headers["X-Shared-Cache"] == "hit"
+    gzipped = urllib.request.Request(varnish.url + LEMS, headers={"Accept-Encoding": "gzip"})
+    with _direct.open(gzipped) as raw:
+        assert raw.headers["Content-Encoding"] == "gzip"  # Brotli only to who asked for it
+    for coding in ("br", "gzip", "identity"):
+        request = urllib.request.Request(
+            varnish.url + LEMS, headers={"Accept-Encoding": coding, "If-None-Match": plain.headers["ETag"]}
+        )
+        with pytest.raises(urllib.error.HTTPError) as not_modified:
+            _direct.open(request)
+        assert not_modified.value.code == 304, coding
 
 
 def test_an_edit_purges_exactly_the_pages_that_show_it(varnish):

@@ -28,7 +28,11 @@ def community_box(condition):
     return {
         "condition": condition,
         "member_total": condition.memberships.count(),
-        "stories": condition.stories.approved().select_related("author").order_by("-created_at")[:RECENT_STORIES],
+        # Only what the box prints: every condition page that misses the cache runs this.
+        "stories": condition.stories.approved()
+        .select_related("author")
+        .only("title", "show_name", "role", "condition_id", "author__display_name")
+        .order_by("-created_at")[:RECENT_STORIES],
     }
 
 

@@ -32,11 +32,33 @@ sub vcl_recv {
     }
     # Any other cookie (a CSRF token, analytics) changes nothing a reader page shows.
     unset req.http.Cookie;
+    # Varnish itself speaks only gzip: after vcl_recv it rewrites Accept-Encoding to gzip or
+    # nothing. A browser that takes Brotli gets a copy of its own, fetched as Brotli (vcl_hash,
+    # vcl_backend_fetch); every copy carries the same weak ETag and the same keys.
+    if (req.http.Accept-Encoding ~ "(^|,)\s*br\s*(,|$|;\s*q=(1|0?\.\d*[1-9]))") {
+        set req.http.X-Brotli = "1";
+    } else {
+        unset req.http.X-Brotli;
+    }
     # Serve a page up to a minute stale while fetching it again; a day if the site is down.
     if (std.healthy(req.backend_hint)) {
         set req.grace = 60s;
     }
     return (hash);
+}
+
+sub vcl_hash {
+    if (req.http.X-Brotli) {
+        hash_data("br");
+    }
+    # and on to the built-in vcl_hash: URL and host
+}
+
+sub vcl_backend_fetch {
+    if (bereq.http.X-Brotli) {
+        set bereq.http.Accept-Encoding = "br";
+    }
+    unset bereq.http.X-Brotli;
 }
 
 sub vcl_pass {
