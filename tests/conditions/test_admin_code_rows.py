@@ -53,7 +53,7 @@ def test_a_code_typed_again_names_the_row_that_holds_it(client, editor, lems, ty
     assertContains(response, message, count=2)  # and on the row itself
     assertNotContains(response, "Please correct the duplicate")
     assertContains(response, f'value="{typed}"')  # what the editor typed stays in the form
-    assertContains(response, 'value="Typed by the editor"')
+    assertContains(response, ">\nTyped by the editor</textarea>")  # the note, in its box
     assert lems.codes.count() == 2
 
 
