@@ -23,7 +23,7 @@ NOTE = "Please cite a source for the new sentence."
 
 
 def assert_no_violations(page, screen):
-    page.wait_for_load_state("networkidle")  # the scripts that add the toolbar and name the pickers
+    page.wait_for_load_state("load")  # the scripts that add the toolbar and name the pickers have run
     violations = AXE.run(page).response["violations"]
     found = [
         f"  {violation['id']} ({violation['impact']}): {violation['help']}\n"
