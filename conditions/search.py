@@ -496,8 +496,9 @@ def _by_sign(phrases, leftover):
         if place is not None:
             found.append((place, condition_id, signs, weight))
             continue
-        key = (sign_weight, specificity, -(symptom_id or 0))
-        if key > best.setdefault(condition_id, {}).get(number, ((-1,), None, None))[0]:
+        # A sign recorded for the condition names the match before its page's text does: it says how often.
+        key = (symptom_id is not None, sign_weight, specificity, -(symptom_id or 0))
+        if key > best.setdefault(condition_id, {}).get(number, ((False, -1), None, None))[0]:
             best[condition_id][number] = (key, symptom_id, rank)
     results = []
     for place, condition_id, count, weight in sorted(found):

@@ -177,7 +177,7 @@ LEMS = {
         {
             "title": "Titulaer MJ, Wirtz PW, Willems LN, et al. Screening for small-cell lung cancer: a follow-up study of patients with Lambert-Eaton myasthenic syndrome",
             "publisher": "Journal of Clinical Oncology 26(26):4276–4281",
-            "url": "https://pubmed.ncbi.nlm.nih.gov/18779614/",
+            "url": "https://pure.eur.nl/en/publications/screening-for-small-cell-lung-cancer-a-follow-up-study-of-patient-2",
             "published": "2008",
         },
         {
@@ -195,13 +195,13 @@ LEMS = {
         {
             "title": "Weingarten TN, Araka CN, Mogensen ME, et al. Lambert-Eaton myasthenic syndrome during anesthesia: a report of 37 patients",
             "publisher": "Journal of Clinical Anesthesia 26(8):648–653",
-            "url": "https://pubmed.ncbi.nlm.nih.gov/25468580/",
+            "url": "https://mayoclinic.elsevierpure.com/en/publications/lambert-eaton-myasthenic-syndrome-during-anesthesia-a-report-of-3",
             "published": "2014",
         },
         {
             "title": "FIRDAPSE (amifampridine) tablets: prescribing information (FDA label)",
             "publisher": "Catalyst Pharmaceuticals; U.S. Food and Drug Administration",
-            "url": "",
+            "url": "https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=FIRDAPSE",
             "published": "",
         },
         {

@@ -108,7 +108,9 @@ def test_word_forms_of_a_sign_match(client, catalogue, query):
 
 
 def test_weak_and_weakness_find_the_same_sign(client, catalogue):
-    assert dict(results(client, "weak legs")) == dict(results(client, "legs weakness"))
+    weak, weakness = ([name for name, _ in results(client, query)] for query in ["weak legs", "legs weakness"])
+    assert weak == weakness
+    assert LEMS in weak
 
 
 @pytest.mark.parametrize("query", ["LEMS weakness", "lems dry mouth", "lambert eaton constipation"])
@@ -122,9 +124,9 @@ def test_a_name_and_a_sign_together_find_the_condition(client, catalogue, query)
     ("query", "reason"),
     [
         ("small cell lung cancer", "sign: small cell lung cancer (frequent)"),  # HPO's layperson name
-        # The LEMS page's own text ("proximal muscle weakness"), before its sign recorded below
-        # muscle weakness in HPO (progressive proximal muscle weakness, very frequent)
-        ("muscle weakness", "sign: muscle weakness (in the page's description of its symptoms)"),
+        # The sign recorded below muscle weakness in HPO names the match before the page's own text
+        # does, as it says how often it is seen
+        ("muscle weakness", "sign: muscle weakness (recorded as progressive proximal muscle weakness, very frequent)"),
     ],
 )
 def test_lems_signs_find_lems(client, catalogue, query, reason):
@@ -227,10 +229,10 @@ def test_a_pages_own_symptom_text_counts_as_its_signs(client, catalogue, make_co
         name="Quillfeather syndrome",
         symptoms="Drooping eyelids are common.\n\nMost people describe tiredness after exercise.",
     )
-    assert results(client, "drooping eyelids, tiredness")[0] == (
+    assert (
         "Quillfeather syndrome",
         f"2 of 2 signs: drooping eyelids ({TEXT}), tiredness ({TEXT})",
-    )
+    ) in results(client, "drooping eyelids, tiredness")[:2]  # beside LEMS, whose page says so too
     assert results(client, "quillfeather tiredness")[0] == (
         "Quillfeather syndrome",
         f"name and sign: tiredness ({TEXT})",
