@@ -117,10 +117,10 @@ def condition_visit(request, slug):
         "review": review,
         "review_is_current": condition.is_review_current(review),
         # The page's own questions replace the general ones; its medicines to mention take two write-in
-        # rows and two note lines, so the sheet stays one printed page.
+        # rows and three note lines, so the sheet stays one printed page.
         "questions": [] if condition.questions_to_ask else VISIT_QUESTIONS,
         "medicine_rows": range(3 if condition.medicines_to_mention else 5),
-        "note_lines": range(4 if condition.medicines_to_mention else 6),
+        "note_lines": range(3 if condition.medicines_to_mention else 6),
     }
     return render(request, "conditions/condition_visit.html", context)
 

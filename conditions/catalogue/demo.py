@@ -49,10 +49,10 @@ LEMS = {
     ],
     # The short answer: plain words, no codes, no citations (the sections below carry them).
     "summary": (
-        "Lambert-Eaton myasthenic syndrome (LEMS) is a rare condition in which the body's immune system attacks "
-        "the places where nerves pass signals to muscles, so muscles become weak and tire easily, mostly in the "
-        "upper legs and upper arms. Many people also have a dry mouth, and about half have a type of lung cancer, "
-        "so doctors check for it. Treatments can ease the weakness."
+        "Lambert-Eaton myasthenic syndrome (LEMS) is a rare condition that makes muscles weak and quick to tire, "
+        "mostly in the upper legs and arms. It happens when the body's immune system attacks the places where "
+        "nerves pass signals to muscles. About half of people with LEMS have a type of lung cancer, so doctors "
+        "check for it. Treatments can ease the weakness."
     ),
     # Shown as "What it is": what the diagnosis means for a patient.
     "clinical_significance": (

@@ -97,6 +97,8 @@ def test_lems_short_answer_is_plain_words_without_codes(demo, client):
     assert "immune system attacks the places where nerves pass signals to muscles" in answer
     assert not re.search(r"\b[A-Z]\d\d\.\d|\b\d{3}\.\d\d\b|ICD", answer)  # no G70.80, 358.30, ICD-10-CM
     assert "presynaptic" not in answer and "paraneoplastic" not in answer
+    sentences = [s for s in re.split(r"(?<=\.)\s+", " ".join(answer.split())) if s.endswith(".")]
+    assert 3 <= len(sentences) <= 5 and all(len(s.split()) <= 25 for s in sentences), sentences  # short, NHS style
 
 
 def test_lems_symptoms_say_plain_words_first_and_keep_the_recorded_signs(demo, client):
