@@ -2,7 +2,7 @@ import string
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Value
+from django.db.models import Count, Prefetch, Q, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import JsonResponse
@@ -103,8 +103,17 @@ def condition_visit(request, slug):
     """A one-page sheet to take to the doctor: codes, review status, questions, space for notes."""
     condition = get_object_or_404(
         Condition.objects.published()
-        .only("name", "slug", "acronym", "origin", "content_version", "updated_at", "questions_to_ask",
-              "medicines_to_mention", "rendered")  # fmt: skip
+        .only(
+            "name",
+            "slug",
+            "acronym",
+            "origin",
+            "content_version",
+            "updated_at",
+            "questions_to_ask",
+            "medicines_to_mention",
+            "rendered",
+        )  # fmt: skip
         .prefetch_related(Prefetch("codes", queryset=ConditionCode.objects.select_related("code")), "reviews"),
         slug=slug,
     )
@@ -211,9 +220,11 @@ def symptom_list(request):
     the count, the page of signs, how many conditions record each of them, and the disclaimer. The
     conditions are counted for the page's signs only: counting for every sign reads every link."""
     letter = request.GET.get("letter", "").upper()
-    recorded = ConditionSymptom.objects.filter(symptom=OuterRef("pk"), condition__status=Status.PUBLISHED)
+    # IN, not EXISTS: Django's EXISTS carries a LIMIT 1, which keeps PostgreSQL from a semi-join and
+    # runs the subquery once per sign (seconds on the catalogue).
+    recorded = ConditionSymptom.objects.filter(condition__status=Status.PUBLISHED).values("symptom_id")
     signs = (
-        Symptom.objects.filter(Exists(recorded))
+        Symptom.objects.filter(pk__in=recorded)
         .annotate(plain=Coalesce(NullIf("layperson_name", Value("")), "name"))
         .only("name", "slug", "layperson_name")
         .order_by(Lower("plain"), "pk")
