@@ -45,7 +45,7 @@ def test_demo_has_at_least_six_published_conditions_all_with_codes(demo):
 
 def test_demo_content_is_marked_unreviewed_and_says_who_wrote_it(demo, client):
     html = client.get(LEMS_URL).content.decode()
-    assert "Demo content, not yet reviewed: the DiseaseMaps team wrote this page from the sources listed" in html
+    assert "Demo content, not yet reviewed: the DiseaseMaps team put this page together from the sources listed" in html
     assert not Condition.objects.filter(reviews__isnull=False).exists()
 
 

@@ -106,7 +106,7 @@ def test_status_line_says_what_kind_of_unreviewed_page_it_is(client, make_condit
     make_condition(slug="catalogue", origin="catalogue")
     assertContains(
         client.get("/conditions/demo/"),
-        "Demo content written by the DiseaseMaps team from the sources listed on this page, waiting for a medical "
+        "Demo content put together by the DiseaseMaps team from the sources listed on this page, waiting for a medical "
         "reviewer.",
     )
     assertContains(client.get("/conditions/catalogue/"), "Catalogue entry from public rare-disease data")
