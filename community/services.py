@@ -159,6 +159,19 @@ def on_page_published(sender, *, condition, review, **kwargs):
     page_update_record(condition=condition, content_version=review.content_version)
 
 
+def on_member_saved(sender, instance, created, update_fields=None, **kwargs):
+    """A member's display name is printed on their named stories: a save that may change it (the
+    admin's user form) retires the pages showing those stories. Log-ins, which save the last
+    log-in time alone, do not."""
+    if created or (update_fields is not None and "display_name" not in update_fields):
+        return
+    shown_on = set(
+        Story.objects.approved().filter(author=instance, show_name=True).values_list("condition_id", flat=True)
+    )
+    if shown_on:
+        derived.refresh(shown_on, cache_only=True)
+
+
 def member_unsubscribe(*, user, kind):
     """From a notification's unsubscribe link: "pages" or "stories" e-mails stop."""
     if kind == "pages":

@@ -1,7 +1,7 @@
 """One refresh point for everything derived from a condition's rows.
 
-Derived data: the search entry (names, codes, symptoms), the stored page parts (pages.py), the
-last-reviewed date (the newest Review's) and the reader page cache. Every write path calls
+Derived data: the search entry (names, codes, symptoms), the stored page parts and community box
+(pages.py), the last-reviewed date (the newest Review's) and the reader page cache. Every write path calls
 refresh() with the conditions it changed: the admin, the services of both apps, the importers and
 loaders, the rebuild_derived command. The save and delete signals of the models a page shows
 (signals.py) call it too, as a safety net for edits made in the shell; inside a `refreshing()`
@@ -26,16 +26,18 @@ _collecting = threading.local()
 def refresh(condition_ids=None, *, cache_only=False):
     """Brings the derived data of these conditions (ids; all when None) up to date.
 
-    cache_only=True: what changed shows only on these conditions' own pages and nothing in the
-    database derives from it (another app's rows, such as members); pages_changed names their
-    slugs. Otherwise the search entries, stored page parts and last-reviewed dates are rebuilt,
-    and every page is announced as changed (a name or a code shows on lists, search and other pages)."""
+    cache_only=True: what changed shows only on these conditions' own pages, in their community
+    box (another app's rows, such as members and stories): the stored box is emptied and
+    pages_changed names their slugs. Otherwise the search entries, stored page parts and
+    last-reviewed dates are rebuilt, and every page is announced as changed (a name or a code
+    shows on lists, search and other pages)."""
     ids = None if condition_ids is None else {pk for pk in condition_ids if pk is not None}
     pending = getattr(_collecting, "pending", None)
     if pending is not None:  # inside refreshing(): once, at its end
         pending["cache_only" if cache_only else "pages"].append(ids)
         return
     if cache_only:
+        pages.invalidate_community(ids)
         slugs = list(Condition.objects.filter(pk__in=ids).values_list("slug", flat=True)) if ids else []
         if ids is None or len(slugs) < len(ids):  # all, or a page being deleted with its rows
             slugs = None

@@ -272,13 +272,19 @@ class Condition(models.Model):
     # page or what it shows (conditions/pages.py); page_serial counts those changes.
     page_parts = models.JSONField(default=dict, blank=True, editable=False)
     page_serial = models.PositiveIntegerField(default=0, editable=False)
+    # The community box beside the short answer (member count, newest stories) as HTML, stored at
+    # first view by community_tags.community_box and emptied when the community changes
+    # (derived.refresh with cache_only) or the parts are rendered again (pages.parts_for).
+    community_part = models.TextField(blank=True, editable=False)
     # The name's place in the A–Z index (catalogue.names.index_order), set in save() and by bulk writers.
     index_order = models.CharField(max_length=INDEX_ORDER_LENGTH, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     objects = ConditionQuerySet.as_manager()
     # Every saved version, with who saved it; derived fields are not kept.
-    history = HistoricalRecords(excluded_fields=["rendered", "page_parts", "page_serial", "index_order"])
+    history = HistoricalRecords(
+        excluded_fields=["rendered", "page_parts", "page_serial", "community_part", "index_order"]
+    )
 
     class Meta:
         ordering = ["name"]

@@ -2,11 +2,13 @@
 
 Everything on a condition page except the community box changes only when an editor, a
 reviewer or a loader changes something, so its HTML (head, article, related conditions) is
-rendered at the first view after a change and kept in Condition.page_parts: a reader's
-request then costs three small queries. Any change empties the parts and bumps page_serial
-(invalidate(), called by derived.refresh()), and a render stores its result only if no change
-came in while it ran. Stored parts carry parts_version(); a release that changes the part
-templates or PARTS_VERSION has every page rendered again at its next view."""
+rendered at the first view after a change and kept in Condition.page_parts. The community box
+changes when members join or leave and stories are approved: community_tags.community_box keeps
+it in Condition.community_part, which invalidate_community() empties. A reader's request then
+costs one query for the row. Any change empties the parts and bumps page_serial (invalidate(),
+called by derived.refresh()), and a render stores its result only if no change came in while it
+ran. Stored parts carry parts_version(); a release that changes the part templates (the
+community box's included) or PARTS_VERSION has every page rendered again at its next view."""
 
 import functools
 import hashlib
@@ -35,6 +37,7 @@ INCLUDES = [
     "conditions/includes/code_title.html",
     "conditions/includes/review_line.html",
     "conditions/includes/fact.html",
+    "community/includes/community_box.html",  # stored beside the parts, emptied when they render
 ]
 # Raise it when a change to this module changes what the parts contain: stored parts made by an
 # older release are then rendered again at their next view. A change to a part template needs
@@ -53,14 +56,24 @@ _ROLE_ORDER = {role: i for i, role in enumerate(ConditionCode.Role.values)}
 
 
 def invalidate(condition_ids):
-    """Empties the stored parts of these pages (ids, or a query of ids), so their next view renders afresh."""
+    """Empties the stored parts and community box of these pages (ids, or a query of ids), so their
+    next view renders afresh."""
     ids = condition_ids if isinstance(condition_ids, QuerySet) else list(condition_ids)
-    Condition.objects.filter(pk__in=ids).update(page_parts={}, page_serial=F("page_serial") + 1)
+    Condition.objects.filter(pk__in=ids).update(page_parts={}, community_part="", page_serial=F("page_serial") + 1)
+
+
+def invalidate_community(condition_ids):
+    """Empties the stored community box of these pages (ids; all when None): a member joined or
+    left, or a story was approved, edited or removed."""
+    rows = Condition.objects.all() if condition_ids is None else Condition.objects.filter(pk__in=condition_ids)
+    rows.update(community_part="", page_serial=F("page_serial") + 1)
 
 
 def parts_version():
-    """What made the stored parts: PARTS_VERSION, the part templates' text and the site's address."""
-    return hashlib.sha256(f"{PARTS_VERSION}:{_templates_digest()}:{settings.SITE_URL}".encode()).hexdigest()[:16]
+    """What made the stored parts: PARTS_VERSION, the part templates' text, the site's address
+    and the smallest community size shown as a number (the community box prints it)."""
+    made_by = f"{PARTS_VERSION}:{_templates_digest()}:{settings.SITE_URL}:{settings.COMMUNITY_MIN_PUBLIC_COUNT}"
+    return hashlib.sha256(made_by.encode()).hexdigest()[:16]
 
 
 @functools.cache
@@ -75,17 +88,25 @@ def _templates_digest():
 
 def parts_for(condition):
     """The stored parts of a condition page, rendering and storing them first when missing or made
-    by another release. Queries only when rendering: the page_prefetches() and one update."""
+    by another release. `condition` may be loaded with READER_FIELDS only. Queries only when
+    rendering: the whole row, the page_prefetches() and one update, which also empties the stored
+    community box (it may show the old name, or come from the old release)."""
     if condition.page_parts.get("version") == parts_version():
         return condition.page_parts
-    prefetch_related_objects([condition], *page_prefetches())
-    context = page_context(condition)
+    full = Condition.objects.get(pk=condition.pk)
+    prefetch_related_objects([full], *page_prefetches())
+    context = page_context(full)
     parts = {name: render_to_string(template, context) for name, template in PARTS.items()}
-    parts["description"] = html_text(condition.rendered.get("summary", ""))  # escaped once, by the template
+    parts["description"] = html_text(full.rendered.get("summary", ""))  # escaped once, by the template
     parts["version"] = parts_version()
     # Stored only if no change came in while rendering: a change bumps page_serial.
-    Condition.objects.filter(pk=condition.pk, page_serial=condition.page_serial).update(page_parts=parts)
+    Condition.objects.filter(pk=full.pk, page_serial=full.page_serial).update(page_parts=parts, community_part="")
+    condition.page_serial, condition.community_part = full.page_serial, ""
     return parts
+
+
+# What the condition page's view loads of the row: the stored parts and what the template prints.
+READER_FIELDS = ["name", "slug", "acronym", "page_parts", "page_serial", "community_part"]
 
 
 def sorted_codes(codes):

@@ -77,7 +77,7 @@ def condition_list(request):
 
 @require_safe
 def condition_detail(request, slug):
-    condition = get_object_or_404(Condition.objects.published(), slug=slug)
+    condition = get_object_or_404(Condition.objects.published().only(*pages.READER_FIELDS), slug=slug)
     context = {
         "condition": condition,
         "parts": pages.parts_for(condition),

@@ -98,15 +98,16 @@ def test_the_catalogue_is_real_and_large(site):
 
 
 def test_condition_page_budget(client, busiest, django_assert_max_num_queries):
-    # First view after a change: condition; synonyms; references; codes+code; reviews+reviewer;
-    # related; signs+symptom; open-data facts; storing the rendered parts; member count;
-    # 3 stories+authors; the medical disclaimer
-    with django_assert_max_num_queries(12):
+    # First view after a change: the condition's stored parts (stale); its whole row; synonyms;
+    # references; codes+code; reviews+reviewer; related; signs+symptom; open-data facts; storing
+    # the rendered parts; member count; 3 stories+authors; storing the community box; the medical
+    # disclaimer
+    with django_assert_max_num_queries(14):
         response = client.get(busiest.get_absolute_url())
     assertContains(response, "1,000 members")
     assertContains(response, "Other name 19")
-    # Every later view: condition with its stored parts; member count; stories+authors
-    with django_assert_max_num_queries(3):
+    # Every later view: the condition's row with its stored parts and community box
+    with django_assert_max_num_queries(1):
         again = client.get(busiest.get_absolute_url())
     assert again.content == response.content
 
