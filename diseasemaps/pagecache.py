@@ -18,8 +18,10 @@ coding), `Vary: Cookie, Accept-Encoding` and the keys in `xkey` and `Surrogate-K
 response that sets a cookie, serves a form (a CSRF token) or answers a request with a session is
 `private, no-store`.
 
-The in-app copy is keyed by the path, the parameters its view reads (any other parameter is
-ignored, so junk ones cannot fill the cache) and the version of each of its keys. conditions/derived.py
+The in-app copy is keyed by the path and the parameters its view reads (any other parameter is
+ignored, so junk ones cannot fill the cache), and kept with the versions of its keys it was made
+under: it is served only while they are current, and one query reads it and the versions together.
+conditions/derived.py
 announces every change with `pages_changed` (conditions/events.py), which the project connects to retire()
 (apps.SiteConfig.ready). The versions of the keys that change are bumped twice: at once, inside
 the writer's transaction, so a cache that cannot be reached fails the write rather than leaving a
@@ -126,20 +128,21 @@ def retire(sender, *, slugs, changed=None, **kwargs):
     retire_keys(keys_for_change(slugs=slugs, changed=changed))
 
 
-def _versions(keys):
+def _read(keys, page_key=None):
+    """The current versions of these keys ("v1:v2:…") and, given its cache key, the page's cached
+    (versions, response), both in one query."""
     names = [_version_key(key) for key in keys]
-    found = cache.get_many(names)
+    found = cache.get_many([*names, page_key] if page_key else names)
     for name in names:
         if name not in found:
             cache.add(name, time.time_ns(), None)
             found[name] = cache.get(name)
-    return ":".join(str(found[name]) for name in names)
+    return ":".join(str(found[name]) for name in names), found.get(page_key)
 
 
-def _key(request, params, versions):
+def _key(request, params):
     read = sorted((name, request.GET.getlist(name)) for name in params if name in request.GET)
-    digest = hashlib.md5(repr((request.path, read)).encode(), usedforsecurity=False).hexdigest()
-    return f"pagecache:{hashlib.md5(versions.encode(), usedforsecurity=False).hexdigest()}:{digest}"
+    return f"pagecache:{hashlib.md5(repr((request.path, read)).encode(), usedforsecurity=False).hexdigest()}"
 
 
 def _is_anonymous_read(request):
@@ -170,22 +173,21 @@ class ReaderCacheMiddleware:
         if page is None:
             return _private_if_personal(request, self.get_response(request))
         params, keys = page
-        versions = _versions(keys)
-        key = _key(request, params, versions)
-        if settings.PAGE_CACHE:
-            response = cache.get(key)
-            if response is not None:
-                response["X-Cache"] = "hit"
-                return response
+        key = _key(request, params) if settings.PAGE_CACHE else None
+        versions, cached = _read(keys, key)
+        if cached is not None and cached[0] == versions:
+            response = cached[1]
+            response["X-Cache"] = "hit"
+            return response
         response = self.get_response(request)
         if not _shareable(request, response):
             return _private_if_personal(request, response)
-        if _versions(keys) != versions:  # changed while rendering: maybe the old rows, so not shared
+        if _read(keys)[0] != versions:  # changed while rendering: maybe the old rows, so not shared
             patch_cache_control(response, no_cache=True, max_age=0)
             return response
         _make_public(response, keys)
         if settings.PAGE_CACHE:
-            cache.set(key, response, TIMEOUT)
+            cache.set(key, (versions, response), TIMEOUT)
             response["X-Cache"] = "miss"
         return response
 
