@@ -1,6 +1,7 @@
 """Anonymous readers get cached pages; every change a reader could see retires them at once."""
 
 import pytest
+from django.test import override_settings
 from pytest_django.asserts import assertContains, assertNotContains
 
 from community.models import Membership
@@ -142,3 +143,16 @@ def test_check_deploy_accepts_the_default_shared_cache(monkeypatch):
     monkeypatch.setenv("GUNICORN_WORKERS", "4")
     with override_settings(CACHES=project_settings.CACHES):  # what the site runs with (tests: a memory cache)
         assert not checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])
+
+
+def test_with_the_default_database_cache_a_hit_costs_one_query(client, page, django_assert_num_queries):
+    database_cache = {"default": {"BACKEND": "diseasemaps.cache.DatabaseCache", "LOCATION": "diseasemaps_cache"}}
+    with override_settings(CACHES=database_cache):  # its rows roll back with the test
+        assert client.get("/conditions/quokka-fever/")["X-Cache"] == "miss"
+        with django_assert_num_queries(1):  # the page and the versions of its keys, together
+            assert client.get("/conditions/quokka-fever/")["X-Cache"] == "hit"
+        page.summary = "Second summary."
+        page.save()
+        response = client.get("/conditions/quokka-fever/")
+        assert response["X-Cache"] == "miss"
+        assertContains(response, "Second summary.")
