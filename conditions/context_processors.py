@@ -1,4 +1,8 @@
+import functools
+
+from django.conf import settings
 from django.core.cache import cache
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .models import SiteText
 
@@ -22,5 +26,27 @@ def medical_disclaimer():
     return text
 
 
+# The header's and footer's links, on every page. They depend only on the URLconf and the script
+# prefix, so each process reverses them once rather than ten times a page.
+SITE_LINKS = {
+    "home": "home",
+    "conditions": "conditions:list",
+    "search": "conditions:search",
+    "me": "community:me",
+    "login": "community:login",
+    "signup": "community:signup",
+    "codes": "conditions:code-index",
+    "feed": "feed-updates",
+    "sitemap": "sitemap",
+    "privacy": "community:privacy",
+}
+
+
+@functools.cache
+def _site_links(urlconf, prefix):
+    return {key: reverse(name, urlconf=urlconf) for key, name in SITE_LINKS.items()}
+
+
 def site(request):
-    return {"medical_disclaimer": medical_disclaimer}
+    links = _site_links(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return {"medical_disclaimer": medical_disclaimer, "links": links}
