@@ -42,7 +42,7 @@ SITE_LINKS = {
 }
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)  # bounded: a prefix comes with the request
 def _site_links(urlconf, prefix):
     return {key: reverse(name, urlconf=urlconf) for key, name in SITE_LINKS.items()}
 
