@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from . import pages
 from . import search as condition_search
 from .codes import reads
-from .models import Code, Condition, ConditionCode, ConditionSymptom, Status, Symptom
+from .models import Code, Condition, ConditionCode, Status, Symptom
 
 LETTERS = [*string.ascii_uppercase, "0-9"]
 PAGE_SIZE = 50
@@ -216,17 +216,14 @@ SYMPTOM_PAGE_SIZE = 50
 
 @require_safe
 def symptom_list(request):
-    """Signs A–Z by their plain name, with how many published conditions record each. Four queries:
-    the count, the page of signs, how many conditions record each of them, and the disclaimer. The
-    conditions are counted for the page's signs only: counting for every sign reads every link."""
+    """Signs A–Z by their plain name, with how many published conditions record each. Three queries
+    however large the catalogue: the count, the page of signs with their stored counts (kept by
+    conditions.derived.count_signs: counting the links here read every one), and the disclaimer."""
     letter = request.GET.get("letter", "").upper()
-    # IN, not EXISTS: Django's EXISTS carries a LIMIT 1, which keeps PostgreSQL from a semi-join and
-    # runs the subquery once per sign (seconds on the catalogue).
-    recorded = ConditionSymptom.objects.filter(condition__status=Status.PUBLISHED).values("symptom_id")
     signs = (
-        Symptom.objects.filter(pk__in=recorded)
+        Symptom.objects.filter(published_count__gt=0)
         .annotate(plain=Coalesce(NullIf("layperson_name", Value("")), "name"))
-        .only("name", "slug", "layperson_name")
+        .only("name", "slug", "layperson_name", "published_count")
         .order_by(Lower("plain"), "pk")
     )
     if letter in LETTERS:
@@ -234,15 +231,6 @@ def symptom_list(request):
     else:
         letter = ""
     page = Paginator(signs, SYMPTOM_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    counts = dict(
-        ConditionSymptom.objects.filter(symptom__in=page.object_list, condition__status=Status.PUBLISHED)
-        .values_list("symptom")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for sign in page.object_list:
-        sign.conditions = counts[sign.pk]
     return render(request, "conditions/symptom_list.html", {"page": page, "letter": letter, "letters": LETTERS})
 
 
