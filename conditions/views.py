@@ -54,11 +54,13 @@ def condition_list(request):
     if "described" in chosen:
         conditions = conditions.indexable()
     order = ["index_order", "name"]
-    page = Paginator(conditions.order_by(*order).values("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    # The page's ids as a subquery: PostgreSQL would otherwise work out the review state of every
-    # row before the sort and skip all but fifty.
+    # The page's names (unique) as a subquery. A subquery, or PostgreSQL would work out the review
+    # state of every row before the sort and skip all but fifty; names, not ids, because the index
+    # (status, index_order, name) holds them: PostgreSQL skips to the last page of 47,000 reading
+    # the index alone (~30 ms), where ids made it sort the whole table (~0.2 s).
+    page = Paginator(conditions.order_by(*order).values("name"), PAGE_SIZE).get_page(request.GET.get("page"))
     entries = (
-        Condition.objects.filter(pk__in=page.object_list)
+        Condition.objects.filter(name__in=page.object_list)
         .only("name", "slug", "acronym", "origin", "content_version", "last_reviewed_on")
         .with_review_state()
         .order_by(*order)
