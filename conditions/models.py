@@ -778,6 +778,10 @@ class Symptom(models.Model):
     body_system = models.CharField(max_length=60, blank=True)
     category = models.CharField(max_length=10, choices=Category, default=Category.SIGN)
     specificity = models.FloatField(default=0, help_text="Information content over the annotated diseases.")
+    # The signs index lists and counts from it: counting the links per request read every one.
+    published_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="How many published conditions record this sign (conditions.derived)."
+    )
 
     class Meta:
         ordering = ["name"]

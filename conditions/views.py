@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from . import pages
 from . import search as condition_search
 from .codes import reads
-from .models import Code, Condition, ConditionCode, ConditionSymptom, Status, Symptom
+from .models import Code, Condition, ConditionCode, Status, Symptom
 
 LETTERS = [*string.ascii_uppercase, "0-9"]
 PAGE_SIZE = 50
@@ -54,11 +54,13 @@ def condition_list(request):
     if "described" in chosen:
         conditions = conditions.indexable()
     order = ["index_order", "name"]
-    page = Paginator(conditions.order_by(*order).values("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    # The page's ids as a subquery: PostgreSQL would otherwise work out the review state of every
-    # row before the sort and skip all but fifty.
+    # The page's names (unique) as a subquery. A subquery, or PostgreSQL would work out the review
+    # state of every row before the sort and skip all but fifty; names, not ids, because the index
+    # (status, index_order, name) holds them: PostgreSQL skips to the last page of 47,000 reading
+    # the index alone (~30 ms), where ids made it sort the whole table (~0.2 s).
+    page = Paginator(conditions.order_by(*order).values("name"), PAGE_SIZE).get_page(request.GET.get("page"))
     entries = (
-        Condition.objects.filter(pk__in=page.object_list)
+        Condition.objects.filter(name__in=page.object_list)
         .only("name", "slug", "acronym", "origin", "content_version", "last_reviewed_on")
         .with_review_state()
         .order_by(*order)
@@ -216,17 +218,14 @@ SYMPTOM_PAGE_SIZE = 50
 
 @require_safe
 def symptom_list(request):
-    """Signs A–Z by their plain name, with how many published conditions record each. Four queries:
-    the count, the page of signs, how many conditions record each of them, and the disclaimer. The
-    conditions are counted for the page's signs only: counting for every sign reads every link."""
+    """Signs A–Z by their plain name, with how many published conditions record each. Three queries
+    however large the catalogue: the count, the page of signs with their stored counts (kept by
+    conditions.derived.count_signs: counting the links here read every one), and the disclaimer."""
     letter = request.GET.get("letter", "").upper()
-    # IN, not EXISTS: Django's EXISTS carries a LIMIT 1, which keeps PostgreSQL from a semi-join and
-    # runs the subquery once per sign (seconds on the catalogue).
-    recorded = ConditionSymptom.objects.filter(condition__status=Status.PUBLISHED).values("symptom_id")
     signs = (
-        Symptom.objects.filter(pk__in=recorded)
+        Symptom.objects.filter(published_count__gt=0)
         .annotate(plain=Coalesce(NullIf("layperson_name", Value("")), "name"))
-        .only("name", "slug", "layperson_name")
+        .only("name", "slug", "layperson_name", "published_count")
         .order_by(Lower("plain"), "pk")
     )
     if letter in LETTERS:
@@ -234,15 +233,6 @@ def symptom_list(request):
     else:
         letter = ""
     page = Paginator(signs, SYMPTOM_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    counts = dict(
-        ConditionSymptom.objects.filter(symptom__in=page.object_list, condition__status=Status.PUBLISHED)
-        .values_list("symptom")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for sign in page.object_list:
-        sign.conditions = counts[sign.pk]
     return render(request, "conditions/symptom_list.html", {"page": page, "letter": letter, "letters": LETTERS})
 
 

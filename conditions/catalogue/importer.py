@@ -189,7 +189,9 @@ def attach_signs(signs_by_condition):
         update_fields=["name", "slug", "layperson_name", "category", "body_system", "specificity"],
     )
     symptom_ids = dict(Symptom.objects.filter(hpo_id__in=terms).values_list("hpo_id", "id"))
-    ConditionSymptom.objects.filter(condition_id__in=signs_by_condition).delete()
+    replaced = ConditionSymptom.objects.filter(condition_id__in=signs_by_condition)
+    removed = set(replaced.values_list("symptom_id", flat=True)) - set(symptom_ids.values())
+    replaced.delete()
     ConditionSymptom.objects.bulk_create(
         [
             ConditionSymptom(
@@ -204,6 +206,7 @@ def attach_signs(signs_by_condition):
         batch_size=2000,
     )
     derived.refresh(signs_by_condition)
+    derived.count_signs(removed)  # signs these pages no longer record: refresh() cannot see them
 
 
 def _symptom_slug(hpo_id, name):

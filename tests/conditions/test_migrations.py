@@ -66,3 +66,17 @@ def test_0010_puts_pages_the_old_workflow_took_offline_back_live_and_keeps_the_w
 
     assert Condition.objects.get(pk=never_live).status == "draft"  # readers never had it
     assert not Revision.objects.filter(condition_id=never_live).exists()
+
+
+def test_0016_counts_the_published_conditions_of_every_sign_already_recorded(db):
+    apps = migrate(("conditions", "0015_condition_community_part"))
+    Condition, Symptom = apps.get_model("conditions", "Condition"), apps.get_model("conditions", "Symptom")
+    ConditionSymptom = apps.get_model("conditions", "ConditionSymptom")
+    dry_mouth = Symptom.objects.create(hpo_id="HP:0000217", name="Xerostomia", slug="x-217")
+    Symptom.objects.create(hpo_id="HP:0000508", name="Ptosis", slug="p-508")  # recorded nowhere
+    for n, status in enumerate(["published", "published", "draft"]):
+        page = Condition.objects.create(name=f"Page {n}", slug=f"page-{n}", summary="Short.", status=status)
+        ConditionSymptom.objects.create(condition=page, symptom=dry_mouth)
+    apps = migrate(("conditions", "0016_symptom_published_count"))
+    counts = apps.get_model("conditions", "Symptom").objects.values_list("slug", "published_count")
+    assert dict(counts) == {"x-217": 2, "p-508": 0}
