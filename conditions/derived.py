@@ -58,9 +58,10 @@ def refresh(condition_ids=None, *, cache_only=False):
             changed = list(rows.values_list("slug", flat=True))
             if len(changed) < len(ids):  # a page being deleted: its slug is gone with it
                 changed = None
-        # A deleted page's links are gone with it, and which signs it recorded with them.
-        recorded = ConditionSymptom.objects.filter(condition__in=ids).values("symptom")
-        count_signs(None if ids is None or changed is None else recorded)
+        if ids is None or changed is None:  # all, or a deleted page: its links went with it, unseen
+            count_signs()
+        else:
+            count_signs(ConditionSymptom.objects.filter(condition__in=ids).values("symptom"))
     pages_changed.send(sender=Condition, slugs=None, changed=changed)
 
 
