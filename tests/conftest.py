@@ -5,7 +5,7 @@ import os
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from community.models import Membership, Story, User
@@ -72,30 +72,40 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @contextlib.contextmanager
-def shared_rows(django_db_blocker):
-    """Rows made once for a module's tests, inside an outer transaction that is rolled back after the
-    module: each test's own transaction nests inside it (a savepoint), so a test that changes them
-    leaves them as they were for the next, and no other module ever sees them. For module-scoped
-    fixtures; the module's tests must use `db`, not `transactional_db` (whose flush would commit)."""
+def shared_rows(django_db_blocker, load):
+    """Rows made once for a module's tests by `load()` (what it returns is yielded), inside an outer
+    transaction that is rolled back after the module: each test's own transaction nests inside it
+    (a savepoint), so a test that changes them leaves them as they were for the next, and no other
+    module ever sees them. For module-scoped fixtures; the module's tests must use `db`, not
+    `transactional_db` (whose flush would commit)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
     try:
-        yield
+        with django_db_blocker.unblock():
+            made = load()
+            # Their deferred foreign-key checks, once, here. Left pending, every test's end would run
+            # them all again (PostgreSQL un-does checks run inside a savepoint that rolls back): 5-8 s a
+            # test after the whole catalogue.
+            connection.check_constraints()
+        yield made
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="module")
-def _demo_rows(django_db_setup, django_db_blocker):
+def _load_demo():
     from django.test.utils import override_settings
 
-    with shared_rows(django_db_blocker):
-        # load_demo refuses production; accounts hashed as the tests' settings check them
-        with django_db_blocker.unblock(), override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
-            call_command("load_demo", verbosity=0)
+    # load_demo refuses production; accounts hashed as the tests' settings check them
+    with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+        call_command("load_demo", verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def _demo_rows(django_db_setup, django_db_blocker):
+    with shared_rows(django_db_blocker, _load_demo):
         yield
 
 

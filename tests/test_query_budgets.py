@@ -65,21 +65,19 @@ def use_codes():
         code.save()
 
 
+def _load_site():
+    call_command("import_catalogue", verbosity=0)
+    busiest = Condition.objects.filter(origin=Origin.CATALOGUE).annotate(n=Count("signs")).order_by("-n", "pk").first()
+    symptom = Symptom.objects.annotate(n=Count("condition_links")).order_by("-n", "pk").first()
+    populate(busiest)
+    use_codes()
+    return busiest, symptom
+
+
 @pytest.fixture(scope="module")
 def _site(django_db_setup, django_db_blocker):
-    with shared_rows(django_db_blocker):
-        with django_db_blocker.unblock():
-            call_command("import_catalogue", verbosity=0)
-            busiest = (
-                Condition.objects.filter(origin=Origin.CATALOGUE)
-                .annotate(n=Count("signs"))
-                .order_by("-n", "pk")
-                .first()
-            )
-            symptom = Symptom.objects.annotate(n=Count("condition_links")).order_by("-n", "pk").first()
-            populate(busiest)
-            use_codes()
-        yield busiest, symptom
+    with shared_rows(django_db_blocker, _load_site) as site:
+        yield site
 
 
 @pytest.fixture

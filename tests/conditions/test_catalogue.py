@@ -1,8 +1,11 @@
+import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains, assertNotContains
 
 from conditions.catalogue.importer import import_catalogue, orphanet_diseases
-from conditions.models import Condition, ConditionCode, ConditionSymptom, Origin
+from conditions.models import Condition, ConditionCode, ConditionSymptom, Origin, Symptom
 
 SLICE = 40  # the first 40 Orphanet diseases in the HPO annotations (real data, small)
 
@@ -81,3 +84,24 @@ def test_catalogue_pages_cite_their_sources_and_licences(db, client):
     assertContains(response, "This page uses the Human Phenotype Ontology")
     import_catalogue(limit=3)  # a second run adds no duplicate sources
     assert Condition.objects.get(name=name).references.count() == 2
+
+
+def test_the_command_analyzes_what_it_filled_on_postgresql_and_runs_as_before_on_sqlite(db, client):
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_catalogue", "--only", "15,160", verbosity=0)
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    assert len(analyzed) == (1 if connection.vendor == "postgresql" else 0)
+    assertContains(client.get("/search/", {"q": "Castleman disease"}), "Castleman disease")
+
+
+@pytest.mark.postgres
+def test_postgresql_has_statistics_of_the_imported_signs_at_once(db):
+    # Without them the signs index and symptom searches were planned as if the tables were empty.
+    call_command("import_catalogue", "--only", "15,160", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT histogram_bounds::text::text[] FROM pg_stats WHERE tablename = %s AND attname = 'hpo_id'",
+            [Symptom._meta.db_table],
+        )
+        described = [set(bounds) for (bounds,) in cursor.fetchall()]
+    assert described == [set(Symptom.objects.values_list("hpo_id", flat=True))]

@@ -16,12 +16,15 @@ from tests.conftest import FAST_HASHERS, shared_rows
 LEMS = "Lambert-Eaton myasthenic syndrome"
 
 
+def _load_demo_and_catalogue():
+    with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+        call_command("load_demo", verbosity=0)
+        call_command("import_catalogue", verbosity=0)
+
+
 @pytest.fixture(scope="module")
 def _catalogue_rows(django_db_setup, django_db_blocker):
-    with shared_rows(django_db_blocker):
-        with django_db_blocker.unblock(), override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
-            call_command("load_demo", verbosity=0)
-            call_command("import_catalogue", verbosity=0)
+    with shared_rows(django_db_blocker, _load_demo_and_catalogue):
         yield
 
 
