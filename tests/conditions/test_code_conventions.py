@@ -48,25 +48,30 @@ def test_every_code_inherits_the_notes_of_each_range_that_spans_it(release):
     order = {code: n for n, code in enumerate(icd.get_all_codes(with_dots=True)) if icd.is_category(code)}
     ranges = [e for e in release.values() if e.kind == "block" and "-" in e.code]
     assert {"V00-V99", "T20-T32", "M00-M25", "Y62-Y84"} <= {r.code for r in ranges}
+    spans = []  # (first position, last position, range, the notes it binds its codes to)
+    for span in ranges:
+        first, last = span.code.split("-")
+        if first in order and last in order:  # not U00-U49: reserved, with no category U00
+            binding = {k for k in code_notes.INHERITED_KINDS if span.notes.get(k)} - {"code_first"}
+            spans.append((order[first], order[last], span.code, binding))
     missing = []
     for entry in release.values():
         if entry.kind in ("chapter", "block"):
             continue
         position = order[entry.code.split(".")[0]]
-        for span in ranges:
-            first, last = span.code.split("-")
-            if first not in order or last not in order:  # U00-U49: reserved, with no category U00
+        chain = {ancestor.code for ancestor in entry.chain}
+        inherited_from = None  # worked out once per code, when a range binds it to notes
+        for first, last, span, binding in spans:
+            if not first <= position <= last:
                 continue
-            if not order[first] <= position <= order[last]:
+            if span not in chain:
+                missing.append((entry.code, span))
                 continue
-            if span not in entry.chain:
-                missing.append((entry.code, span.code))
-                continue
-            own, inherited = code_notes.note_groups(entry, entry.chain)
-            inherited_from = {ancestor.code for ancestor, _ in inherited}
-            binding = {k for k in code_notes.INHERITED_KINDS if span.notes.get(k)} - {"code_first"}
-            if binding and span.code not in inherited_from:
-                missing.append((entry.code, span.code))
+            if binding and inherited_from is None:
+                _, inherited = code_notes.note_groups(entry, entry.chain)
+                inherited_from = {ancestor.code for ancestor, _ in inherited}
+            if binding and span not in inherited_from:
+                missing.append((entry.code, span))
     assert missing == []
     v37 = release["V37.0XXS"]
     _, inherited = code_notes.note_groups(v37, v37.chain)
