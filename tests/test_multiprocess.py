@@ -18,6 +18,8 @@ import pytest
 
 from bench.cluster import PYTHON, ROOT, Client, Instances, build_site, flush_redis
 
+pytestmark = pytest.mark.sqlite_site  # the same test on either pass: CI runs it once
+
 PASSWORD = "member-demo-2026"
 REDIS_URL = "redis://127.0.0.1:6379/12"
 
