@@ -197,10 +197,10 @@ class Phrase:
     signs: dict = field(default_factory=dict)
 
 
-def read(query):
-    """The query's signs and its other words: (phrases, leftover words). No database query
-    once the sign names are loaded."""
-    lexicon = _lexicon()
+def read(query, lexicon=None):
+    """The query's signs and its other words: (phrases, leftover words), each once ("dry mouth,
+    dry mouth" is one sign). No database query once the sign names are loaded."""
+    lexicon = lexicon or _dictionaries()[0]
     phrases, leftover = [], []
     for segment in _SEGMENTS.split(query)[:MAX_WORDS]:
         words = [w for w in tokens(segment) if w not in STOPWORDS and len(w) > 1]
@@ -211,11 +211,13 @@ def read(query):
             for j in range(min(len(stems), i + 6), i, -1):
                 signs = lexicon.match(stems[i:j])
                 if signs:
-                    phrases.append(Phrase(" ".join(words[i:j]), tuple(stems[i:j]), signs))
+                    if not any(set(phrase.stems) == set(stems[i:j]) for phrase in phrases):
+                        phrases.append(Phrase(" ".join(words[i:j]), tuple(stems[i:j]), signs))
                     i = j
                     break
             else:
-                leftover.append(words[i])
+                if words[i] not in leftover:
+                    leftover.append(words[i])
                 i += 1
     return phrases[:MAX_WORDS], leftover
 
@@ -286,8 +288,9 @@ def _version():
     return cache.get_or_set(VOCABULARY_VERSION_KEY, time.time_ns, None)
 
 
-def _lexicon():
-    return _dictionaries_for(_version())[0]
+def _dictionaries():
+    """(Lexicon, typo vocabulary) for the index as it is now: one cache read."""
+    return _dictionaries_for(_version())
 
 
 # --- searching -----------------------------------------------------------------------------
@@ -300,13 +303,14 @@ def search(query, limit=MAX_RESULTS):
     words = [w for w in tokens(query) if w not in STOPWORDS][:MAX_WORDS]
     if not words or (len(words) == 1 and len(words[0]) < 2):
         return Results()
-    hits, phrases, leftover = _find(words, query)
+    lexicon, vocabulary = _dictionaries()
+    hits, phrases, leftover = _find(words, query, lexicon)
     corrected = ""
     if len({hit.condition_id for hit in hits if hit.tier < 10}) < 5:  # few or no hits: perhaps a typo
-        fixed = _corrected(words)
+        fixed = _corrected(words, vocabulary)
         if fixed != words:
             seen = {hit.condition_id for hit in hits if hit.tier < 10}
-            more, fixed_phrases, fixed_leftover = _find(fixed, " ".join(fixed))
+            more, fixed_phrases, fixed_leftover = _find(fixed, " ".join(fixed), lexicon)
             more = [hit for hit in more if hit.condition_id not in seen and hit.tier < 10]
             for hit in more:  # ranked by the corrected words, after every exact hit
                 hit.tier += 5
@@ -321,10 +325,10 @@ def search(query, limit=MAX_RESULTS):
     return Results(list(best.values())[:limit], phrases=phrases, unmatched=leftover, corrected=corrected)
 
 
-def _find(words, query):
+def _find(words, query, lexicon):
     """Hits by name and by sign for these words: (hits, phrases, leftover words)."""
     hits = _by_name(words, query)
-    phrases, leftover = read(query)
+    phrases, leftover = read(query, lexicon)
     # Signs rank after names (tier 3), unless the query also names the condition: when names fill
     # the page ("syndrome", "type"), reading thousands of sign rows would change nothing.
     names_fill_the_page = not leftover and sum(hit.tier < 3 for hit in hits) >= MAX_RESULTS
@@ -361,8 +365,7 @@ def _candidates(stems):
     then reviewed and demo pages, then by name. The order is plain on purpose: a rank function
     over thousands of rows ("syndrome") is what made common words slow, and the tiers of _rank()
     order what matters. The pages are read for the 200 rows kept, not for every match."""
-    stems = [re.sub(r"\W", "", s) for s in stems]
-    stems = [s for s in stems if s]
+    stems = list(dict.fromkeys(filter(None, (re.sub(r"\W", "", s) for s in stems))))  # each once
     if not stems:
         return []
     if connection.vendor == "postgresql":
@@ -621,9 +624,9 @@ def _text_signs(phrases):
     return found
 
 
-def _corrected(words):
-    """Each word not in the vocabulary of names and sign names replaced by its closest word (typos)."""
-    vocabulary = _vocabulary()
+def _corrected(words, vocabulary):
+    """Each word not in the vocabulary of names and sign names replaced by its closest word (typos):
+    vocabulary is the words of every indexed name and sign name, by first one and two letters."""
     fixed, tries = [], 0
     for word in words:
         if len(word) < 4 or any(term.startswith(word) for term in vocabulary.get(word[:2], ())):
@@ -639,13 +642,25 @@ def _corrected(words):
     return fixed
 
 
-def _vocabulary():
-    """The words of every indexed name and sign name, by first one and two letters; rebuilt after refresh()."""
-    return _dictionaries_for(_version())[1]
+# The built dictionaries are shared through the cache: building them (reading the HPO file,
+# stemming every sign name) takes a worker 1-2 s, loading them about 0.1 s. One entry, replaced
+# for each new version; bump the number when the Lexicon or the vocabulary changes shape.
+DICTIONARIES_KEY = "search:dictionaries:1"
 
 
 @functools.lru_cache(maxsize=1)
 def _dictionaries_for(version):
+    """The sign names (a Lexicon) and the typo vocabulary for this version of the index: from the
+    cache when another process built them, or built here and left there for the others."""
+    shared = cache.get(DICTIONARIES_KEY)
+    if shared is not None and shared[0] == version:
+        return shared[1]
+    dictionaries = _built()
+    cache.set(DICTIONARIES_KEY, (version, dictionaries), None)
+    return dictionaries
+
+
+def _built():
     """The sign names (a Lexicon) and the typo vocabulary, read in one query."""
     from .catalogue import hpo
 
