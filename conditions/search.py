@@ -711,29 +711,34 @@ MAX_CODE_CANDIDATES = 2000
 
 
 def search_codes(query, limit=8):
-    """Ids of official codes whose titles contain every word of the query (as prefixes), by system,
-    billable codes first, then the shortest titles, alike on both databases. A word found in
-    tens of thousands of titles ("unspecified") reads at most MAX_CODE_CANDIDATES of them, in code
-    set order: ranking every match (SQLite's bm25 over 7,000 titles for "type") took 40-300 ms."""
+    """Official codes (system, code and title loaded) whose titles contain every word of the query
+    (as prefixes): the best `limit` by system, billable codes first, then the shortest titles, listed
+    by system and code, alike on both databases; one query. A word found in tens of thousands of
+    titles ("unspecified") reads at most MAX_CODE_CANDIDATES of them, in code set order: ranking
+    every match (SQLite's bm25 over 7,000 titles for "type") took 40-300 ms."""
+    from .models import Code
+
     words = [re.sub(r"\W", "", w) for w in tokens(query)[:8]]
     words = [w for w in words if len(w) > 2 and w not in STOPWORDS]
     if not words:
         return []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Matches first, then order: without fresh statistics (just after load_codesets) the
-            # planner walked the unique index in order and tested every title, 0.6-0.8 s a query.
-            cursor.execute(
-                "WITH hits AS MATERIALIZED (SELECT id, system, is_billable, title, code FROM conditions_code "
-                "WHERE to_tsvector('english', title) @@ to_tsquery('english', %s) LIMIT %s) "
-                "SELECT id FROM hits ORDER BY system DESC, is_billable DESC, length(title), code LIMIT %s",
-                [" & ".join(f"{w}:*" for w in words), MAX_CODE_CANDIDATES, limit],
-            )
-        else:
-            cursor.execute(
-                "WITH hits AS (SELECT rowid FROM conditions_code_fts WHERE conditions_code_fts MATCH %s LIMIT %s) "
-                "SELECT c.id FROM hits JOIN conditions_code c ON c.id = hits.rowid "
-                "ORDER BY c.system DESC, c.is_billable DESC, length(c.title), c.code LIMIT %s",
-                [" ".join(f'"{w}"*' for w in words), MAX_CODE_CANDIDATES, limit],
-            )
-        return [row[0] for row in cursor.fetchall()]
+    if connection.vendor == "postgresql":
+        # Matches first, then order: without fresh statistics (just after load_codesets) the
+        # planner walked the unique index in order and tested every title, 0.6-0.8 s a query.
+        best = (
+            "WITH hits AS MATERIALIZED (SELECT id, system, is_billable, title, code FROM conditions_code "
+            "WHERE to_tsvector('english', title) @@ to_tsquery('english', %s) LIMIT %s) "
+            "SELECT id, system, code, title FROM hits ORDER BY system DESC, is_billable DESC, length(title), code "
+            "LIMIT %s"
+        )
+        match = " & ".join(f"{w}:*" for w in words)
+    else:
+        best = (
+            "WITH hits AS (SELECT rowid FROM conditions_code_fts WHERE conditions_code_fts MATCH %s LIMIT %s) "
+            "SELECT c.id, c.system, c.code, c.title FROM hits JOIN conditions_code c ON c.id = hits.rowid "
+            "ORDER BY c.system DESC, c.is_billable DESC, length(c.title), c.code LIMIT %s"
+        )
+        match = " ".join(f'"{w}"*' for w in words)
+    return list(
+        Code.objects.raw(f"SELECT * FROM ({best}) best ORDER BY system DESC, code", [match, MAX_CODE_CANDIDATES, limit])
+    )
