@@ -184,3 +184,19 @@ def test_a_new_sign_is_found_once_the_index_changes_though_older_sign_names_are_
         search.refresh([lems.pk])
     search._dictionaries_for.cache_clear()  # as in another worker, which finds the older ones in the cache
     assert names(client, "quokka tremor") == [("Lambrix-Eaton myasthenic syndrome", "sign: quokka tremor (frequent)")]
+
+
+@pytest.mark.postgres
+def test_full_text_indexes_take_new_entries_at_once(db):
+    """No GIN pending list (migration 0015): after a rebuild every search read the whole list."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+            "('conditions_searchentry_fts', 'conditions_code_title_fts') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [
+            ("conditions_code_title_fts", ["fastupdate=off"]),
+            ("conditions_searchentry_fts", ["fastupdate=off"]),
+        ]
