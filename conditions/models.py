@@ -626,6 +626,12 @@ class ConditionCode(models.Model):
 
     class Meta:
         ordering = ["system", "role", "value"]
+        indexes = [
+            # The few code-first, use-additional-code and code-also entries, which every code search
+            # reads (codes.reads.coded_with): without it, every code row of the catalogue. Not a partial
+            # index: SQLite uses one only when the query names the roles as literals, not parameters.
+            models.Index(fields=["role", "system", "value"], name="conditions_conditioncode_role"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["condition", "system", "value"], name="conditions_conditioncode_unique"),
             models.CheckConstraint(

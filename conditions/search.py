@@ -197,10 +197,10 @@ class Phrase:
     signs: dict = field(default_factory=dict)
 
 
-def read(query):
-    """The query's signs and its other words: (phrases, leftover words). No database query
-    once the sign names are loaded."""
-    lexicon = _lexicon()
+def read(query, lexicon=None):
+    """The query's signs and its other words: (phrases, leftover words), each once ("dry mouth,
+    dry mouth" is one sign). No database query once the sign names are loaded."""
+    lexicon = lexicon or _dictionaries()[0]
     phrases, leftover = [], []
     for segment in _SEGMENTS.split(query)[:MAX_WORDS]:
         words = [w for w in tokens(segment) if w not in STOPWORDS and len(w) > 1]
@@ -211,11 +211,13 @@ def read(query):
             for j in range(min(len(stems), i + 6), i, -1):
                 signs = lexicon.match(stems[i:j])
                 if signs:
-                    phrases.append(Phrase(" ".join(words[i:j]), tuple(stems[i:j]), signs))
+                    if not any(set(phrase.stems) == set(stems[i:j]) for phrase in phrases):
+                        phrases.append(Phrase(" ".join(words[i:j]), tuple(stems[i:j]), signs))
                     i = j
                     break
             else:
-                leftover.append(words[i])
+                if words[i] not in leftover:
+                    leftover.append(words[i])
                 i += 1
     return phrases[:MAX_WORDS], leftover
 
@@ -286,8 +288,9 @@ def _version():
     return cache.get_or_set(VOCABULARY_VERSION_KEY, time.time_ns, None)
 
 
-def _lexicon():
-    return _dictionaries_for(_version())[0]
+def _dictionaries():
+    """(Lexicon, typo vocabulary) for the index as it is now: one cache read."""
+    return _dictionaries_for(_version())
 
 
 # --- searching -----------------------------------------------------------------------------
@@ -300,13 +303,14 @@ def search(query, limit=MAX_RESULTS):
     words = [w for w in tokens(query) if w not in STOPWORDS][:MAX_WORDS]
     if not words or (len(words) == 1 and len(words[0]) < 2):
         return Results()
-    hits, phrases, leftover = _find(words, query)
+    lexicon, vocabulary = _dictionaries()
+    hits, phrases, leftover = _find(words, query, lexicon)
     corrected = ""
     if len({hit.condition_id for hit in hits if hit.tier < 10}) < 5:  # few or no hits: perhaps a typo
-        fixed = _corrected(words)
+        fixed = _corrected(words, vocabulary)
         if fixed != words:
             seen = {hit.condition_id for hit in hits if hit.tier < 10}
-            more, fixed_phrases, fixed_leftover = _find(fixed, " ".join(fixed))
+            more, fixed_phrases, fixed_leftover = _find(fixed, " ".join(fixed), lexicon)
             more = [hit for hit in more if hit.condition_id not in seen and hit.tier < 10]
             for hit in more:  # ranked by the corrected words, after every exact hit
                 hit.tier += 5
@@ -321,10 +325,10 @@ def search(query, limit=MAX_RESULTS):
     return Results(list(best.values())[:limit], phrases=phrases, unmatched=leftover, corrected=corrected)
 
 
-def _find(words, query):
+def _find(words, query, lexicon):
     """Hits by name and by sign for these words: (hits, phrases, leftover words)."""
     hits = _by_name(words, query)
-    phrases, leftover = read(query)
+    phrases, leftover = read(query, lexicon)
     # Signs rank after names (tier 3), unless the query also names the condition: when names fill
     # the page ("syndrome", "type"), reading thousands of sign rows would change nothing.
     names_fill_the_page = not leftover and sum(hit.tier < 3 for hit in hits) >= MAX_RESULTS
@@ -361,8 +365,7 @@ def _candidates(stems):
     then reviewed and demo pages, then by name. The order is plain on purpose: a rank function
     over thousands of rows ("syndrome") is what made common words slow, and the tiers of _rank()
     order what matters. The pages are read for the 200 rows kept, not for every match."""
-    stems = [re.sub(r"\W", "", s) for s in stems]
-    stems = [s for s in stems if s]
+    stems = list(dict.fromkeys(filter(None, (re.sub(r"\W", "", s) for s in stems))))  # each once
     if not stems:
         return []
     if connection.vendor == "postgresql":
@@ -621,9 +624,9 @@ def _text_signs(phrases):
     return found
 
 
-def _corrected(words):
-    """Each word not in the vocabulary of names and sign names replaced by its closest word (typos)."""
-    vocabulary = _vocabulary()
+def _corrected(words, vocabulary):
+    """Each word not in the vocabulary of names and sign names replaced by its closest word (typos):
+    vocabulary is the words of every indexed name and sign name, by first one and two letters."""
     fixed, tries = [], 0
     for word in words:
         if len(word) < 4 or any(term.startswith(word) for term in vocabulary.get(word[:2], ())):
@@ -639,13 +642,25 @@ def _corrected(words):
     return fixed
 
 
-def _vocabulary():
-    """The words of every indexed name and sign name, by first one and two letters; rebuilt after refresh()."""
-    return _dictionaries_for(_version())[1]
+# The built dictionaries are shared through the cache: building them (reading the HPO file,
+# stemming every sign name) takes a worker 1-2 s, loading them about 0.1 s. One entry, replaced
+# for each new version; bump the number when the Lexicon or the vocabulary changes shape.
+DICTIONARIES_KEY = "search:dictionaries:1"
 
 
 @functools.lru_cache(maxsize=1)
 def _dictionaries_for(version):
+    """The sign names (a Lexicon) and the typo vocabulary for this version of the index: from the
+    cache when another process built them, or built here and left there for the others."""
+    shared = cache.get(DICTIONARIES_KEY)
+    if shared is not None and shared[0] == version:
+        return shared[1]
+    dictionaries = _built()
+    cache.set(DICTIONARIES_KEY, (version, dictionaries), None)
+    return dictionaries
+
+
+def _built():
     """The sign names (a Lexicon) and the typo vocabulary, read in one query."""
     from .catalogue import hpo
 
@@ -696,29 +711,34 @@ MAX_CODE_CANDIDATES = 2000
 
 
 def search_codes(query, limit=8):
-    """Ids of official codes whose titles contain every word of the query (as prefixes), by system,
-    billable codes first, then the shortest titles, alike on both databases. A word found in
-    tens of thousands of titles ("unspecified") reads at most MAX_CODE_CANDIDATES of them, in code
-    set order: ranking every match (SQLite's bm25 over 7,000 titles for "type") took 40-300 ms."""
+    """Official codes (system, code and title loaded) whose titles contain every word of the query
+    (as prefixes): the best `limit` by system, billable codes first, then the shortest titles, listed
+    by system and code, alike on both databases; one query. A word found in tens of thousands of
+    titles ("unspecified") reads at most MAX_CODE_CANDIDATES of them, in code set order: ranking
+    every match (SQLite's bm25 over 7,000 titles for "type") took 40-300 ms."""
+    from .models import Code
+
     words = [re.sub(r"\W", "", w) for w in tokens(query)[:8]]
     words = [w for w in words if len(w) > 2 and w not in STOPWORDS]
     if not words:
         return []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Matches first, then order: without fresh statistics (just after load_codesets) the
-            # planner walked the unique index in order and tested every title, 0.6-0.8 s a query.
-            cursor.execute(
-                "WITH hits AS MATERIALIZED (SELECT id, system, is_billable, title, code FROM conditions_code "
-                "WHERE to_tsvector('english', title) @@ to_tsquery('english', %s) LIMIT %s) "
-                "SELECT id FROM hits ORDER BY system DESC, is_billable DESC, length(title), code LIMIT %s",
-                [" & ".join(f"{w}:*" for w in words), MAX_CODE_CANDIDATES, limit],
-            )
-        else:
-            cursor.execute(
-                "WITH hits AS (SELECT rowid FROM conditions_code_fts WHERE conditions_code_fts MATCH %s LIMIT %s) "
-                "SELECT c.id FROM hits JOIN conditions_code c ON c.id = hits.rowid "
-                "ORDER BY c.system DESC, c.is_billable DESC, length(c.title), c.code LIMIT %s",
-                [" ".join(f'"{w}"*' for w in words), MAX_CODE_CANDIDATES, limit],
-            )
-        return [row[0] for row in cursor.fetchall()]
+    if connection.vendor == "postgresql":
+        # Matches first, then order: without fresh statistics (just after load_codesets) the
+        # planner walked the unique index in order and tested every title, 0.6-0.8 s a query.
+        best = (
+            "WITH hits AS MATERIALIZED (SELECT id, system, is_billable, title, code FROM conditions_code "
+            "WHERE to_tsvector('english', title) @@ to_tsquery('english', %s) LIMIT %s) "
+            "SELECT id, system, code, title FROM hits ORDER BY system DESC, is_billable DESC, length(title), code "
+            "LIMIT %s"
+        )
+        match = " & ".join(f"{w}:*" for w in words)
+    else:
+        best = (
+            "WITH hits AS (SELECT rowid FROM conditions_code_fts WHERE conditions_code_fts MATCH %s LIMIT %s) "
+            "SELECT c.id, c.system, c.code, c.title FROM hits JOIN conditions_code c ON c.id = hits.rowid "
+            "ORDER BY c.system DESC, c.is_billable DESC, length(c.title), c.code LIMIT %s"
+        )
+        match = " ".join(f'"{w}"*' for w in words)
+    return list(
+        Code.objects.raw(f"SELECT * FROM ({best}) best ORDER BY system DESC, code", [match, MAX_CODE_CANDIDATES, limit])
+    )

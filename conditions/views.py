@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from . import pages
 from . import search as condition_search
 from .codes import reads
-from .models import Code, Condition, ConditionCode, Status, Symptom
+from .models import Condition, ConditionCode, Status, Symptom
 
 LETTERS = [*string.ascii_uppercase, "0-9"]
 PAGE_SIZE = 50
@@ -143,9 +143,10 @@ def search(request):
     found = condition_search.Results()
     if query:
         code_hits = reads.codes_for_query(query)
-        coded_with = reads.coded_with(code_hits)
+        linked = reads.linked(code_hits)
+        coded_with = reads.coded_with(code_hits, linked)
         found = condition_search.search(query)
-        hits = _code_carriers(code_hits) + found
+        hits = _code_carriers(code_hits, linked) + found
         conditions = (
             Condition.objects.published()
             .only("name", "slug", "acronym", "origin", "last_reviewed_on")
@@ -159,11 +160,7 @@ def search(request):
                 results.append((conditions[hit.condition_id], hit.reason))
         results = results[: condition_search.MAX_RESULTS]
         if not code_hits:
-            title_codes = list(
-                Code.objects.filter(pk__in=condition_search.search_codes(query))
-                .only("system", "code", "title")  # not the notes, the largest column
-                .order_by("-system", "code")
-            )
+            title_codes = condition_search.search_codes(query)
     phrases = [phrase.text for phrase in found.phrases]
     context = {
         "query": query,
@@ -189,13 +186,14 @@ def _fewer_words(query, phrases):
     return [" ".join(words[:n]) for n in range(min(len(words) - 1, 3), 0, -1)]
 
 
-def _code_carriers(codes):
-    """Search hits for the published conditions that carry these codes, directly or through the GEMs."""
+def _code_carriers(codes, linked):
+    """Search hits for the published conditions that carry these codes, directly or through the GEMs
+    (`linked`: reads.linked())."""
     return [
         condition_search.Hit(c.condition_id, 0, 1, f"code {c.matched.code}, through the crosswalk")
         if c.through_crosswalk
         else condition_search.Hit(c.condition_id, 0, 0, f"code {c.value}")
-        for c in reads.carriers(codes)
+        for c in reads.carriers(codes, linked)
     ]
 
 

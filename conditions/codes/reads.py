@@ -256,28 +256,32 @@ class Carrier:
     through_crosswalk: bool
 
 
-def _with_crosswalk(by_id):
-    """{code id: the searched code it is, or is linked to by the GEMs in either direction} (one query)."""
-    linked = {}  # the other system's code id → the searched code it is linked to
+def linked(codes):
+    """{code id: the searched code it is, or is linked to by the GEMs in either direction}: one query,
+    none without codes. Search reads it once for carriers() and coded_with()."""
+    by_id = {c.pk: c for c in codes}
+    if not by_id:
+        return {}
+    other = {}  # the other system's code id → the searched code it is linked to
     pairs = CodeMapping.objects.filter(Q(source_id__in=by_id) | Q(target_id__in=by_id)).values_list(
         "source_id", "target_id"
     )
     for source_id, target_id in pairs:
         if source_id in by_id:
-            linked.setdefault(target_id, by_id[source_id])
+            other.setdefault(target_id, by_id[source_id])
         else:
-            linked.setdefault(source_id, by_id[target_id])
-    return linked | by_id
+            other.setdefault(source_id, by_id[target_id])
+    return other | by_id
 
 
-def carriers(codes):
+def carriers(codes, matched):
     """Published conditions whose own codes (primary, alternative) are these codes, or codes the GEMs
-    link to them in either direction, direct ones first (two queries; none without codes). For
-    search, which ranks them. A code-first or code-also entry names another condition: coded_with()."""
+    link to them in either direction (`matched`: linked(codes)), direct ones first (one query; none
+    without codes). For search, which ranks them. A code-first or code-also entry names another
+    condition: coded_with()."""
     by_id = {c.pk: c for c in codes}
     if not by_id:
         return []
-    matched = _with_crosswalk(by_id)
     rows = (
         ConditionCode.objects.filter(
             code_id__in=matched, role__in=code_format.OWN_ROLES, condition__status=Status.PUBLISHED
@@ -297,14 +301,13 @@ class CodedWith:
     held: Code | None = None  # the code a range entry holds: the searched one or one the GEMs link to it
 
 
-def coded_with(codes):
+def coded_with(codes, matched):
     """Published conditions with a code-first, use-additional-code or code-also entry naming these
-    codes (or codes the GEMs link to them), or a range holding one: "coded together with …", never a
-    match of the condition itself. Three queries (none without codes)."""
+    codes (or codes the GEMs link to them: `matched`, linked(codes)), or a range holding one: "coded
+    together with …", never a match of the condition itself. Two queries (none without codes)."""
     by_id = {c.pk: c for c in codes}
     if not by_id:
         return []
-    matched = _with_crosswalk(by_id)
     # The ICD-10-CM codes searched for or linked to them, which a range entry (C00-D49) may hold.
     icd10 = list(Code.objects.filter(pk__in=matched, system=code_format.ICD10CM).only("system", "code", "kind"))
     rows = (

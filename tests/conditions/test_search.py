@@ -162,3 +162,41 @@ def test_any_query_naming_signs_is_answered(catalogue, text):
         lems.save()
     hits = search.search(text)
     assert all(isinstance(hit.condition_id, int) for hit in hits)
+
+
+def test_a_newly_started_worker_reads_the_sign_names_another_one_built(client, catalogue, monkeypatch):
+    found = ("Lambrix-Eaton myasthenic syndrome", "sign: proximal muscle weakness (very frequent)")
+    assert found in names(client, "proximal weakness")  # built here and left in the cache
+    search._dictionaries_for.cache_clear()  # as in a worker just started
+    monkeypatch.setattr(search, "_built", lambda: pytest.fail("the sign names were built again"))
+    assert found in names(client, "muscle weakness proximal")
+
+
+def test_a_new_sign_is_found_once_the_index_changes_though_older_sign_names_are_cached(
+    client, catalogue, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE = False  # the same search twice
+    assert names(client, "quokka tremor") == []  # the sign names of this version, cached
+    lems = catalogue["lems"]
+    tremor = Symptom.objects.create(hpo_id="HP:0099999", name="Quokka tremor", slug="quokka-tremor")
+    ConditionSymptom.objects.create(condition=lems, symptom=tremor, frequency="Frequent (30–79%)", frequency_rank=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        search.refresh([lems.pk])
+    search._dictionaries_for.cache_clear()  # as in another worker, which finds the older ones in the cache
+    assert names(client, "quokka tremor") == [("Lambrix-Eaton myasthenic syndrome", "sign: quokka tremor (frequent)")]
+
+
+@pytest.mark.postgres
+def test_full_text_indexes_take_new_entries_at_once(db):
+    """No GIN pending list (migration 0015): after a rebuild every search read the whole list."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+            "('conditions_searchentry_fts', 'conditions_code_title_fts') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [
+            ("conditions_code_title_fts", ["fastupdate=off"]),
+            ("conditions_searchentry_fts", ["fastupdate=off"]),
+        ]

@@ -5,8 +5,9 @@ nothing matches."""
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Q
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from pytest_django.asserts import assertContains
 
 from conditions.catalogue import hpo
@@ -257,3 +258,54 @@ def test_equal_matches_list_reviewed_and_demo_pages_first_then_by_name(client, c
     found = [name for name, _ in results(client, "dry mouth")]
     ours = [name for name in found if name.startswith("Zz ")]
     assert ours == ["Zz editorial", "Zz catalogue a", "Zz catalogue b"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "dry mouth, dry mouth, decreased sweating",
+        "dry mouth decreased sweating dry mouth decreased sweating",
+        "lambert eaton dry mouth lambert eaton dry mouth",
+    ],
+)
+def test_a_sign_or_word_repeated_in_the_query_counts_once(client, catalogue, query):
+    response = client.get("/search/", {"q": query})
+    name, reason = [(c.name, reason) for c, reason in response.context["results"]][0]
+    assert name == LEMS
+    assert reason.count("dry mouth (") == 1
+    assert response.context["signs"].count("dry mouth") == 1
+    assert " of 2 signs" in reason or "sign: dry mouth" in reason
+
+
+def test_a_long_sentence_repeated_lists_lems_first(client, catalogue):
+    sentence = "lambert eaton myasthenic syndrome with proximal muscle weakness and dry mouth " * 3
+    response = client.get("/search/", {"q": sentence})
+    name, reason = [(c.name, reason) for c, reason in response.context["results"]][0]
+    assert name == LEMS
+    assert reason.startswith("3 of 4 signs: ")  # not "8 of 10", each sign thrice
+    assert response.context["signs"] == ["myasthenic", "syndrome", "proximal muscle weakness", "dry mouth"]
+
+
+# Each search's queries, listed (the sign names and the disclaimer are cached after the first
+# search): a budget that grows with the results (an N+1) or with the words of the query fails here.
+@pytest.mark.parametrize(
+    ("query", "queries"),
+    [
+        # names and codes; the conditions listed; code titles
+        ("lambert eaton", 3),
+        # names; the pages' own symptom text; signs ranked; the conditions listed; code titles
+        ("dry mouth, decreased sweating, constipation", 5),
+        # 200 characters, each sign three times: names; the other words' names; the pages' own text;
+        # signs ranked; the conditions listed; code titles
+        ("lambert eaton myasthenic syndrome with proximal muscle weakness and dry mouth " * 3, 6),
+        # the code; the codes the GEMs link to it; coded with it (the ICD-10-CM codes, the entries);
+        # the conditions carrying it; names; the conditions listed (no code titles: a code was found)
+        ("G70.80", 7),
+    ],
+)
+def test_search_query_budget(client, catalogue, settings, query, queries):
+    settings.PAGE_CACHE = False  # measure the view, not the whole-page cache
+    client.get("/search/", {"q": query})  # the sign names and the disclaimer, read once
+    with CaptureQueriesContext(connection) as done:
+        assert client.get("/search/", {"q": query}).status_code == 200
+    assert len(done) == queries, [q["sql"][:100] for q in done]
