@@ -138,7 +138,7 @@ def condition_visit(request, slug):
 
 @require_safe
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
+    query = _at_most(request.GET.get("q", "").strip(), 200)
     results, code_hits, title_codes, coded_with = [], [], [], []
     found = condition_search.Results()
     if query:
@@ -176,6 +176,15 @@ def search(request):
         "fewer_words": _fewer_words(query, phrases) if not results and not code_hits else [],
     }
     return render(request, "conditions/search.html", context)
+
+
+def _at_most(query, length):
+    """The query cut to `length` characters at the end of a word: half a word ("proxi") matches
+    nothing, and the page would say so."""
+    if len(query) <= length or query[length].isspace():
+        return query[:length].strip()
+    words = query[:length].split()
+    return " ".join(words[:-1]) if len(words) > 1 else query[:length]
 
 
 def _fewer_words(query, phrases):

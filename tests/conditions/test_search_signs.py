@@ -309,3 +309,12 @@ def test_search_query_budget(client, catalogue, settings, query, queries):
     with CaptureQueriesContext(connection) as done:
         assert client.get("/search/", {"q": query}).status_code == 200
     assert len(done) == queries, [q["sql"][:100] for q in done]
+
+
+def test_a_query_too_long_is_cut_at_the_end_of_a_word(client, catalogue):
+    query = "lambert eaton myasthenic syndrome with proximal muscle weakness and dry mouth " * 3  # 234 characters
+    response = client.get("/search/", {"q": query})
+    assert len(response.context["query"]) <= 200
+    assert response.context["query"].endswith("muscle weakness and dry mouth lambert eaton myasthenic syndrome with")
+    assert not any(word.startswith("prox") for word in response.context["not_signs"])
+    assert response.context["results"][0][0].slug == "lambert-eaton-myasthenic-syndrome"
