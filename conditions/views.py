@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from . import pages
 from . import search as condition_search
+from .catalogue.names import index_range
 from .codes import reads
 from .models import Condition, ConditionCode, Status, Symptom
 
@@ -33,10 +34,9 @@ def condition_list(request):
     query = request.GET.get("q", "").strip()[:100]
     chosen = {name for name in INDEX_FILTERS if request.GET.get(name)}
     conditions = Condition.objects.published()
-    if letter in string.ascii_uppercase and letter:
-        conditions = conditions.filter(name__istartswith=letter)
-    elif letter == "0-9":
-        conditions = conditions.filter(name__regex=r"^[0-9]")
+    if letter in LETTERS:
+        lowest, above = index_range(letter)
+        conditions = conditions.filter(index_order__gte=lowest, index_order__lt=above)
     else:
         letter = ""
     if query:

@@ -69,6 +69,16 @@ def index_order(name: str) -> str:
     return (group + numbered).encode().hex()[:INDEX_ORDER_LENGTH]
 
 
+def index_range(letter):
+    """The stored index_order values of the names under a letter of the A–Z ("A" to "Z", or
+    "0-9"), as (lowest, above): a range, which the index (status, index_order, name) serves on
+    both databases, where a LIKE prefix is not indexed under PostgreSQL's collation. A letter
+    takes its accented forms too: "Émery syndrome" is under E."""
+    start = "1\x01" if letter == "0-9" else "0" + letter.lower()  # a number starts with \x01
+    lowest = start.encode().hex()
+    return lowest, lowest + "g"  # "g" sorts after every hexadecimal digit
+
+
 def _number(digits):
     value = digits.lstrip("0") or "0"
     return f"\x01{len(value):02d}{value}"
