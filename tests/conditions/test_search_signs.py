@@ -282,7 +282,8 @@ def test_a_long_sentence_repeated_lists_lems_first(client, catalogue):
     response = client.get("/search/", {"q": sentence})
     name, reason = [(c.name, reason) for c, reason in response.context["results"]][0]
     assert name == LEMS
-    assert reason.startswith("3 of 4 signs: ")  # not "8 of 10", each sign thrice
+    # the name whole (the query is cut at a word's end), and not "8 of 10" signs, each sign thrice
+    assert reason.startswith("name and 3 of 4 signs: ")
     assert response.context["signs"] == ["myasthenic", "syndrome", "proximal muscle weakness", "dry mouth"]
 
 
