@@ -115,7 +115,7 @@ def condition_visit(request, slug):
             "questions_to_ask",
             "medicines_to_mention",
             "rendered",
-        )  # fmt: skip
+        )
         .prefetch_related(Prefetch("codes", queryset=ConditionCode.objects.select_related("code")), "reviews"),
         slug=slug,
     )
