@@ -4,7 +4,6 @@ from itertools import chain
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import Q
@@ -23,10 +22,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import derived, revisions
 from .codes import format as code_format
 from .codes import views as code_views
-from .context_processors import DEFAULT_DISCLAIMER, DISCLAIMER_CACHE_KEY
 from .diffs import section_diff
 from .markdown import normalise_newlines, render
 from .models import (
+    DEFAULT_DISCLAIMER,
     REVIEW_DUE_WITHIN_DAYS,
     REVIEW_STATES,
     Code,
@@ -814,7 +813,3 @@ class SiteTextAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        cache.delete(DISCLAIMER_CACHE_KEY)

@@ -753,6 +753,13 @@ class Reference(models.Model):
         return self.title
 
 
+DEFAULT_DISCLAIMER = (
+    "This information is for educational purposes only and does not constitute professional medical "
+    "advice, diagnosis, or treatment. Always seek the advice of your physician or other qualified health "
+    "provider with any questions you may have regarding a medical condition."
+)
+
+
 class SiteText(models.Model):
     """Text an editor changes once for every page, such as the medical disclaimer."""
 
@@ -766,6 +773,12 @@ class SiteText(models.Model):
 
     def __str__(self):
         return self.get_key_display()
+
+    @classmethod
+    def medical_disclaimer(cls):
+        """The editors' disclaimer, or the default while a fresh site has none."""
+        text = cls.objects.filter(key=cls.Key.MEDICAL_DISCLAIMER).values_list("text", flat=True).first()
+        return text or DEFAULT_DISCLAIMER
 
 
 class Symptom(models.Model):

@@ -129,7 +129,7 @@ def retire(sender, *, slugs, changed=None, **kwargs):
 
 
 def _read(keys, page_key=None):
-    """The current versions of these keys ("v1:v2:…") and, given its cache key, the page's cached
+    """The current versions of these keys (a tuple) and, given its cache key, the page's cached
     (versions, response), both in one query."""
     names = [_version_key(key) for key in keys]
     found = cache.get_many([*names, page_key] if page_key else names)
@@ -137,7 +137,15 @@ def _read(keys, page_key=None):
         if name not in found:
             cache.add(name, time.time_ns(), None)
             found[name] = cache.get(name)
-    return ":".join(str(found[name]) for name in names), found.get(page_key)
+    return tuple(found[name] for name in names), found.get(page_key)
+
+
+def version(request, key):
+    """The version of `key` this request renders under: the one ReaderCacheMiddleware read for its
+    page, else read now. What is derived from the things `key` names may be kept in a process under
+    its version (like the footer's disclaimer): a change bumps it after its commit too."""
+    read = getattr(request, "key_versions", {})
+    return read[key] if key in read else _read([key])[0][0]
 
 
 def _key(request, params):
@@ -175,6 +183,7 @@ class ReaderCacheMiddleware:
         params, keys = page
         key = _key(request, params) if settings.PAGE_CACHE else None
         versions, cached = _read(keys, key)
+        request.key_versions = dict(zip(keys, versions, strict=True))
         if cached is not None and cached[0] == versions:
             response = cached[1]
             response["X-Cache"] = "hit"

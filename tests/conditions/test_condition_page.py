@@ -93,6 +93,22 @@ def test_disclaimer_is_editable(client, lems, admin_client):
     assertContains(client.get("/conditions/lems/"), "Talk to your doctor first.")
 
 
+def test_a_new_disclaimer_replaces_the_one_every_page_has_shown(client, lems, make_user):
+    from conditions.models import DEFAULT_DISCLAIMER, SiteText
+
+    member = make_user()
+    client.force_login(member)
+    assertContains(client.get("/accounts/me/"), DEFAULT_DISCLAIMER[:60])  # a member's page
+    client.logout()
+    assertContains(client.get("/conditions/lems/"), DEFAULT_DISCLAIMER[:60])  # a reader page
+    SiteText.objects.create(key=SiteText.Key.MEDICAL_DISCLAIMER, text="Ask your own doctor.")
+    response = client.get("/conditions/lems/")
+    assertContains(response, "Ask your own doctor.")
+    assertNotContains(response, DEFAULT_DISCLAIMER[:60])
+    client.force_login(member)
+    assertContains(client.get("/accounts/me/"), "Ask your own doctor.")
+
+
 def test_draft_page_is_not_public(client, make_condition):
     draft = make_condition(status="draft")
     assert client.get(draft.get_absolute_url()).status_code == 404
