@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, NullIf
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -79,7 +79,9 @@ def condition_list(request):
 
 @require_safe
 def condition_detail(request, slug):
-    condition = get_object_or_404(Condition.objects.published().only(*pages.READER_FIELDS), slug=slug)
+    condition = pages.reader_row(slug)
+    if condition is None:
+        raise Http404("No such condition page.")
     context = {
         "condition": condition,
         "parts": pages.parts_for(condition),
