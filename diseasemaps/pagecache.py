@@ -28,8 +28,9 @@ the writer's transaction, so a cache that cannot be reached fails the write rath
 stale page (the signal is sent with send(), so the error reaches the writer); and again after the
 commit, because a reader who came in between read the old rows and cached them under the first
 new version. After the commit the same keys are purged from the shared caches (diseasemaps/purge.py).
-A page whose keys changed while it was being rendered is neither kept nor shared. The cache must be
-one every process shares: the default database cache, or Redis (settings.CACHES)."""
+A page whose keys changed while it was being rendered is kept here only under the versions it
+started with, which the change retired; where purges reach shared caches, it is not shared either.
+The cache must be one every process shares: the default database cache, or Redis (settings.CACHES)."""
 
 import functools
 import hashlib
@@ -191,7 +192,9 @@ class ReaderCacheMiddleware:
         response = self.get_response(request)
         if not _shareable(request, response):
             return _private_if_personal(request, response)
-        if _read(keys)[0] != versions:  # changed while rendering: maybe the old rows, so not shared
+        if _purged_caches_in_front() and _read(keys)[0] != versions:
+            # Changed while rendering, so maybe from the old rows: a shared cache that the change's
+            # purge has already reached would keep this copy until its s-maxage.
             patch_cache_control(response, no_cache=True, max_age=0)
             return response
         _make_public(response, keys)
@@ -199,6 +202,13 @@ class ReaderCacheMiddleware:
             cache.set(key, (versions, response), TIMEOUT)
             response["X-Cache"] = "miss"
         return response
+
+
+def _purged_caches_in_front():
+    """Whether purges reach shared caches in front. Without them a rendering overlapped by a change
+    needs no second read: its copy here is kept under the versions read before it, which the change
+    retires, and a shared cache that nobody purges keeps any page for its s-maxage anyway."""
+    return settings.PURGE_BACKEND != "none"
 
 
 def _shareable(request, response):

@@ -41,6 +41,33 @@ def test_an_anonymous_reader_page_is_public_for_a_while(client, page):
     assert response["xkey"] == response["Surrogate-Key"]
 
 
+@pytest.mark.parametrize("purged", [True, False])
+def test_a_page_changed_while_it_renders_is_not_shared_where_purges_reach_a_shared_cache(
+    client, page, settings, monkeypatch, purged
+):
+    from conditions import pages
+    from diseasemaps import pagecache
+
+    if purged:  # the purge itself is sent after the commit, which the test never reaches
+        settings.PURGE_BACKEND, settings.PURGE_URLS = "xkey", ["http://127.0.0.1:9/"]
+    render = pages.parts_for
+
+    def render_while_an_editor_saves(condition):
+        pagecache.retire_keys(["condition:quokka-fever"])
+        return render(condition)
+
+    monkeypatch.setattr(pages, "parts_for", render_while_an_editor_saves)
+    response = client.get("/conditions/quokka-fever/")
+    assertContains(response, "First summary.")
+    if purged:
+        assert "public" not in directives(response)
+        assert {"no-cache", "max-age=0"} <= directives(response)
+    else:  # public as usual, and not served again from here: it was kept under the old versions
+        assert "public" in directives(response)
+        monkeypatch.setattr(pages, "parts_for", render)
+        assert client.get("/conditions/quokka-fever/")["X-Cache"] == "miss"
+
+
 def test_the_cached_copy_has_the_same_headers(client, page):
     first = client.get("/conditions/quokka-fever/")
     second = client.get("/conditions/quokka-fever/")
