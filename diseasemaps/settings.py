@@ -171,7 +171,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "diseasemaps.storage.StaticFilesStorage"},  # WhiteNoise's, addresses remembered
 }
 # Lets runserver and the tests serve static files without collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
