@@ -75,6 +75,13 @@ def test_draft_of_live_lems_page_round_trip(browser, site_url):
     review.locator("#in-review").get_by_role("link", name="Lambert-Eaton myasthenic syndrome").click()
     expect(review.locator(".section-diff ins").first).to_contain_text(FIRST)
     expect(review.locator(".sign-off-preview")).to_contain_text(FIRST)
+    review.set_viewport_size({"width": 375, "height": 900})  # a phone: the sides stacked
+    unchanged = review.locator(".section-diff .diff-same").first
+    expect(unchanged.locator(".diff-old")).to_be_visible()
+    expect(unchanged.locator(".diff-old .diff-side")).to_have_text("Unchanged")
+    expect(unchanged.locator(".diff-new")).to_be_hidden()  # not shown again as "Proposed"
+    review.set_viewport_size({"width": 1280, "height": 900})
+    expect(unchanged.locator(".diff-new")).to_be_visible()  # side by side, both sides
     review.get_by_label("What should the editor change?").fill(NOTE)
     review.get_by_role("button", name="Send back with this note").click()
     expect(review.locator(".messagelist")).to_contain_text("Sent")
