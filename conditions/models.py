@@ -4,7 +4,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -155,6 +155,25 @@ class ConditionQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the condition page's stored parts print, in a fixed number of queries."""
         return self.prefetch_related(*page_prefetches())
+
+    def search_results(self, ids):
+        """What a search result prints of these conditions (ids): its name, link, status, review
+        date and stored summary HTML (`summary_html`), in one query, in no order. Unpublished
+        ones too: the caller keeps the published. Plain SQL: the ORM took 0.2 ms to compile this
+        for a 2.3 ms search page, and asked for the status as well, SQLite walked the status index
+        over every published page to find 34 rows by id."""
+        ids = list(ids)
+        if not ids:
+            return []
+        postgresql = connections[self.db].vendor == "postgresql"
+        summary = "rendered ->> 'summary'" if postgresql else "json_extract(rendered, '$.summary')"
+        return list(
+            self.raw(
+                f"SELECT id, name, slug, acronym, origin, last_reviewed_on, status, {summary} AS summary_html "
+                f"FROM {self.model._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+        )
 
     def indexable(self):
         """Pages worth a search engine's visit: written by people (editorial or demo text) or
