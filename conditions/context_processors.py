@@ -2,6 +2,7 @@ import functools
 
 from django.conf import settings
 from django.core.cache import cache
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .models import SiteText
@@ -32,6 +33,7 @@ SITE_LINKS = {
     "home": "home",
     "conditions": "conditions:list",
     "search": "conditions:search",
+    "suggest": "conditions:suggest",
     "me": "community:me",
     "login": "community:login",
     "signup": "community:signup",
@@ -47,6 +49,18 @@ def _site_links(urlconf, prefix):
     return {key: reverse(name, urlconf=urlconf) for key, name in SITE_LINKS.items()}
 
 
+# The stylesheet, icon and script that base.html links on every page. Their names are fixed while
+# the storage is (the manifest storage reads its manifest once, when it starts), so each process
+# looks them up once: three {% static %} tags took 0.08 ms of every page.
+SITE_ASSETS = {"css": "css/site.css", "icon": "img/favicon.svg", "js": "js/suggest.js"}
+
+
+@functools.lru_cache(maxsize=16)
+def _site_assets(static_url, static_root, storage):
+    return {key: static(path) for key, path in SITE_ASSETS.items()}
+
+
 def site(request):
     links = _site_links(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    return {"medical_disclaimer": medical_disclaimer, "links": links}
+    assets = _site_assets(settings.STATIC_URL, str(settings.STATIC_ROOT), repr(settings.STORAGES.get("staticfiles")))
+    return {"medical_disclaimer": medical_disclaimer, "links": links, "assets": assets}
