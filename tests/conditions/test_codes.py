@@ -11,6 +11,7 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from django.urls import reverse, set_script_prefix
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -451,3 +452,16 @@ def test_every_loaded_code_is_unique_and_canonical(db):
     sample = Code.objects.filter(kind__in=["category", "subcategory", "code"]).order_by("?")[:2000]
     for code in sample:
         assert code_format.normalise(code.system, code.code) == code.code
+
+
+@pytest.mark.parametrize("system", ["icd-10-cm", "icd-9-cm", "orpha"])
+@pytest.mark.parametrize("value", ["G70.80", "E08-E13", "358.30", "0", "A B%", "ü"])
+@pytest.mark.parametrize("prefix", ["/", "/sub/"])
+def test_a_code_page_address_is_the_one_the_urlconf_reverses(system, value, prefix):
+    set_script_prefix(prefix)
+    try:
+        assert Code(system=system, code=value).get_absolute_url() == reverse(
+            "conditions:code-detail", args=[system, value]
+        )
+    finally:
+        set_script_prefix("/")
