@@ -69,6 +69,20 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         return self.get(system=system, code=code)
 
 
+def address(view_name, *args):
+    """reverse(view_name, args=args) for a page whose last argument is a path segment of its own
+    (a code, a slug). The rest of the address is the same for every such page and is looked up
+    once: reverse() took 12 us a link, and lists show dozens, the sitemap thousands."""
+    before, after = _address_around(view_name, args[:-1], get_urlconf(), get_script_prefix())
+    return f"{before}{quote(str(args[-1]), safe=RFC3986_SUBDELIMS + '/~:@')}{after}"  # as reverse() quotes
+
+
+@functools.lru_cache(maxsize=64)  # bounded: the URLconf and the script prefix come with the request
+def _address_around(view_name, args, urlconf, script_prefix):
+    before, _, after = reverse(view_name, args=[*args, "0"], urlconf=urlconf).rpartition("/0/")
+    return f"{before}/", f"/{after}"
+
+
 class Code(models.Model):
     """One entry of an official code set (ICD-10-CM or ICD-9-CM), loaded by load_codesets."""
 
@@ -104,21 +118,11 @@ class Code(models.Model):
         return (self.system, self.code)
 
     def get_absolute_url(self):
-        # reverse() took 12 us a code, and code lists show dozens: the rest of the address is the
-        # same for every code of a system.
-        before, after = _code_url_around(self.system, get_urlconf(), get_script_prefix())
-        return f"{before}{quote(self.code, safe=RFC3986_SUBDELIMS + '/~:@')}{after}"
+        return address("conditions:code-detail", self.system, self.code)
 
     @property
     def system_label(self):
         return code_format.label(self.system)
-
-
-@functools.lru_cache(maxsize=64)  # bounded: the URLconf and the script prefix come with the request
-def _code_url_around(system, urlconf, script_prefix):
-    """A code page's address before and after the code (quoted as reverse() quotes it)."""
-    before, _, after = reverse("conditions:code-detail", args=[system, "0"], urlconf=urlconf).rpartition("/0/")
-    return f"{before}/", f"/{after}"
 
 
 class CodeMapping(models.Model):
@@ -338,7 +342,7 @@ class Condition(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("conditions:detail", args=[self.slug])
+        return address("conditions:detail", self.slug)
 
     # A loader rewriting its own demo text sets this: that is no editor's takeover.
     is_loader_text = False

@@ -18,7 +18,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from conditions.codes import format as code_format
 from conditions.codes import reads, release
-from conditions.models import Code, ConditionCode
+from conditions.models import Code, Condition, ConditionCode
 
 I10, I9 = code_format.ICD10CM, code_format.ICD9CM
 
@@ -454,14 +454,16 @@ def test_every_loaded_code_is_unique_and_canonical(db):
         assert code_format.normalise(code.system, code.code) == code.code
 
 
-@pytest.mark.parametrize("system", ["icd-10-cm", "icd-9-cm", "orpha"])
 @pytest.mark.parametrize("value", ["G70.80", "E08-E13", "358.30", "0", "A B%", "ü"])
 @pytest.mark.parametrize("prefix", ["/", "/sub/"])
-def test_a_code_page_address_is_the_one_the_urlconf_reverses(system, value, prefix):
+def test_code_and_condition_page_addresses_are_the_ones_the_urlconf_reverses(value, prefix):
     set_script_prefix(prefix)
     try:
-        assert Code(system=system, code=value).get_absolute_url() == reverse(
-            "conditions:code-detail", args=[system, value]
-        )
+        for system in ["icd-10-cm", "icd-9-cm", "orpha"]:
+            assert Code(system=system, code=value).get_absolute_url() == reverse(
+                "conditions:code-detail", args=[system, value]
+            )
+        slug = re.sub(r"[^-\w]", "-", value, flags=re.ASCII)
+        assert Condition(slug=slug).get_absolute_url() == reverse("conditions:detail", args=[slug])
     finally:
         set_script_prefix("/")
