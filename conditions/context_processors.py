@@ -55,7 +55,7 @@ def _site_links(urlconf, prefix):
 SITE_ASSETS = {"css": "css/site.css", "icon": "img/favicon.svg", "js": "js/suggest.js"}
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=16)  # keyed by the settings that decide the names (tests change them)
 def _site_assets(static_url, static_root, storage):
     return {key: static(path) for key, path in SITE_ASSETS.items()}
 

@@ -73,7 +73,7 @@ def address(view_name, *args):
     """reverse(view_name, args=args) for a page whose last argument is a path segment of its own
     (a code, a slug). The rest of the address is the same for every such page and is looked up
     once: reverse() took 12 us a link, and lists show dozens, the sitemap thousands."""
-    before, after = _address_around(view_name, args[:-1], get_urlconf(), get_script_prefix())
+    before, after = _address_around(view_name, args[:-1], get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     return f"{before}{quote(str(args[-1]), safe=RFC3986_SUBDELIMS + '/~:@')}{after}"  # as reverse() quotes
 
 
@@ -173,7 +173,7 @@ class ConditionQuerySet(models.QuerySet):
         """Everything the condition page's stored parts print, in a fixed number of queries."""
         return self.prefetch_related(*page_prefetches())
 
-    def search_results(self, ids):
+    def for_search_results(self, ids):
         """What a search result prints of these conditions (ids): its name, link, status, review
         date and stored summary HTML (`summary_html`), in one query, in no order. Unpublished
         ones too: the caller keeps the published. Plain SQL: the ORM took 0.2 ms to compile this

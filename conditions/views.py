@@ -148,7 +148,7 @@ def search(request):
         hits = _code_carriers(code_hits, linked) + found
         conditions = {
             condition.pk: condition
-            for condition in Condition.objects.search_results({hit.condition_id for hit in hits})
+            for condition in Condition.objects.for_search_results({hit.condition_id for hit in hits})
             if condition.status == Status.PUBLISHED
         }
         seen = set()
