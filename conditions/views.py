@@ -209,7 +209,11 @@ def suggest(request):
     """Autocomplete for the search box (JSON); the search page itself needs no JavaScript."""
     query = request.GET.get("q", "").strip()[:100]
     hits = condition_search.search(query, limit=8) if len(query) >= 2 else []
-    names = Condition.objects.published().only("name", "slug", "acronym").in_bulk([h.condition_id for h in hits])
+    names = {
+        condition.pk: condition
+        for condition in Condition.objects.for_search_results(hit.condition_id for hit in hits)
+        if condition.status == Status.PUBLISHED
+    }
     suggestions = [
         {"name": names[h.condition_id].title, "url": names[h.condition_id].get_absolute_url(), "reason": h.reason}
         for h in hits

@@ -78,6 +78,9 @@ def test_drafts_are_never_found(client, catalogue):
 def test_a_page_unpublished_by_a_bulk_write_is_not_listed_from_its_stale_entry(client, catalogue):
     Condition.objects.filter(pk=catalogue["other"].pk).update(status="draft")  # no signal: its entry stays
     assert "Lambrix syndrome" not in [n for n, _ in names(client, "lambrix syndrome")]
+    suggestions = client.get("/search/suggest/", {"q": "lambrix syndrome"}).json()["suggestions"]
+    assert "Lambrix syndrome" not in [s["name"] for s in suggestions]
+    assert "Lambrix-Eaton myasthenic syndrome (LXMS)" in [s["name"] for s in suggestions]
 
 
 def test_a_result_says_when_its_page_was_reviewed_or_that_it_is_a_catalogue_entry(client, catalogue):
