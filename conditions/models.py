@@ -1,13 +1,16 @@
 import datetime
+import functools
 import hashlib
 import json
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
@@ -66,6 +69,20 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         return self.get(system=system, code=code)
 
 
+def address(view_name, *args):
+    """reverse(view_name, args=args) for a page whose last argument is a path segment of its own
+    (a code, a slug). The rest of the address is the same for every such page and is looked up
+    once: reverse() took 12 us a link, and lists show dozens, the sitemap thousands."""
+    before, after = _address_around(view_name, args[:-1], get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return f"{before}{quote(str(args[-1]), safe=RFC3986_SUBDELIMS + '/~:@')}{after}"  # as reverse() quotes
+
+
+@functools.lru_cache(maxsize=64)  # bounded: the URLconf and the script prefix come with the request
+def _address_around(view_name, args, urlconf, script_prefix):
+    before, _, after = reverse(view_name, args=[*args, "0"], urlconf=urlconf).rpartition("/0/")
+    return f"{before}/", f"/{after}"
+
+
 class Code(models.Model):
     """One entry of an official code set (ICD-10-CM or ICD-9-CM), loaded by load_codesets."""
 
@@ -101,7 +118,7 @@ class Code(models.Model):
         return (self.system, self.code)
 
     def get_absolute_url(self):
-        return reverse("conditions:code-detail", args=[self.system, self.code])
+        return address("conditions:code-detail", self.system, self.code)
 
     @property
     def system_label(self):
@@ -155,6 +172,25 @@ class ConditionQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the condition page's stored parts print, in a fixed number of queries."""
         return self.prefetch_related(*page_prefetches())
+
+    def for_search_results(self, ids):
+        """What a search result prints of these conditions (ids): its name, link, status, review
+        date and stored summary HTML (`summary_html`), in one query, in no order. Unpublished
+        ones too: the caller keeps the published. Plain SQL: the ORM took 0.2 ms to compile this
+        for a 2.3 ms search page, and asked for the status as well, SQLite walked the status index
+        over every published page to find 34 rows by id."""
+        ids = list(ids)
+        if not ids:
+            return []
+        postgresql = connections[self.db].vendor == "postgresql"
+        summary = "rendered ->> 'summary'" if postgresql else "json_extract(rendered, '$.summary')"
+        return list(
+            self.raw(
+                f"SELECT id, name, slug, acronym, origin, last_reviewed_on, status, {summary} AS summary_html "
+                f"FROM {self.model._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+        )
 
     def indexable(self):
         """Pages worth a search engine's visit: written by people (editorial or demo text) or
@@ -306,7 +342,7 @@ class Condition(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("conditions:detail", args=[self.slug])
+        return address("conditions:detail", self.slug)
 
     # A loader rewriting its own demo text sets this: that is no editor's takeover.
     is_loader_text = False

@@ -17,6 +17,7 @@ it matched:
 A query with few hits is tried again with each unknown word corrected to the closest word of the
 names and sign names (typos)."""
 
+import bisect
 import difflib
 import functools
 import re
@@ -626,10 +627,13 @@ def _text_signs(phrases):
 
 def _corrected(words, vocabulary):
     """Each word not in the vocabulary of names and sign names replaced by its closest word (typos):
-    vocabulary is the words of every indexed name and sign name, by first one and two letters."""
+    vocabulary is the words of every indexed name and sign name, by first one and two letters, in
+    order: the first word not before a typed one starts with it if any word does."""
     fixed, tries = [], 0
     for word in words:
-        if len(word) < 4 or any(term.startswith(word) for term in vocabulary.get(word[:2], ())):
+        terms = vocabulary.get(word[:2], ())
+        place = bisect.bisect_left(terms, word)
+        if len(word) < 4 or (place < len(terms) and terms[place].startswith(word)):
             fixed.append(word)
             continue
         tries += 1

@@ -3,7 +3,6 @@ import string
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Value
-from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -149,12 +148,11 @@ def search(request):
         coded_with = reads.coded_with(code_hits, linked)
         found = condition_search.search(query)
         hits = _code_carriers(code_hits, linked) + found
-        conditions = (
-            Condition.objects.published()
-            .only("name", "slug", "acronym", "origin", "last_reviewed_on")
-            .annotate(summary_html=KT("rendered__summary"))
-            .in_bulk({hit.condition_id for hit in hits})
-        )
+        conditions = {
+            condition.pk: condition
+            for condition in Condition.objects.for_search_results({hit.condition_id for hit in hits})
+            if condition.status == Status.PUBLISHED
+        }
         seen = set()
         for hit in hits:
             if hit.condition_id in conditions and hit.condition_id not in seen:
@@ -213,7 +211,11 @@ def suggest(request):
     """Autocomplete for the search box (JSON); the search page itself needs no JavaScript."""
     query = request.GET.get("q", "").strip()[:100]
     hits = condition_search.search(query, limit=8) if len(query) >= 2 else []
-    names = Condition.objects.published().only("name", "slug", "acronym").in_bulk([h.condition_id for h in hits])
+    names = {
+        condition.pk: condition
+        for condition in Condition.objects.for_search_results(hit.condition_id for hit in hits)
+        if condition.status == Status.PUBLISHED
+    }
     suggestions = [
         {"name": names[h.condition_id].title, "url": names[h.condition_id].get_absolute_url(), "reason": h.reason}
         for h in hits

@@ -13,6 +13,7 @@ SITE_LINKS = {
     "home": "home",
     "conditions": "conditions:list",
     "search": "conditions:search",
+    "suggest": "conditions:suggest",
     "me": "community:me",
     "login": "community:login",
     "signup": "community:signup",

@@ -1,8 +1,9 @@
 import html
 import json
+import re
 
 from django import template
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ..codes import format as code_format
@@ -27,11 +28,18 @@ def plain_text(stored_html):
     return html_text(stored_html or "")
 
 
+# A tag of sanitised HTML (conditions.markdown.render): "<", then quoted attribute values or other
+# characters, then ">". Its text never holds a bare "<" and it has no comments, so this finds what
+# Django's strip_tags finds, ten times faster (it parses with HTMLParser, twice): a search page
+# shows fifty previews.
+_TAG = re.compile(r"""<(?:"[^"]*"|'[^']*'|[^"'>])*>""")
+
+
 @register.filter
 def html_text(html_fragment):
-    """Rendered HTML as plain words. Entities are decoded too: the template escapes the words once
-    more, and "&lt;" left in would reach the reader as "&amp;lt;"."""
-    return html.unescape(strip_tags(html_fragment)).strip()
+    """Rendered, sanitised HTML as plain words. Entities are decoded too: the template escapes the
+    words once more, and "&lt;" left in would reach the reader as "&amp;lt;"."""
+    return html.unescape(_TAG.sub("", html_fragment)).strip()
 
 
 @register.filter

@@ -16,7 +16,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from conditions.codes import format as code_format
 from conditions.codes import notes as code_notes
-from conditions.models import Code, ConditionCode
+from conditions.models import Code, Condition, ConditionCode
 
 I10 = code_format.ICD10CM
 
@@ -219,6 +219,19 @@ def test_searching_a_code_coded_first_lists_lems_as_coded_together_not_as_a_matc
     assert f"Coded together with {query}</h2>" in '<h2 id="coded-with">' + coded_with
     assert "Lambert-Eaton myasthenic syndrome (LEMS)</a>" in coded_with
     assert f"Code first: C00-D49 (Neoplasms (C00-D49)), {holding}." in coded_with
+
+
+def test_a_code_first_entry_of_an_unpublished_page_is_not_listed_as_coded_together(
+    client, demo, django_assert_max_num_queries
+):
+    Condition.objects.filter(slug="lambert-eaton-myasthenic-syndrome").update(status="draft")
+    # the code; its GEMs links; the ICD-10-CM codes among them; the instruction entries with their
+    # pages and codes (one query, however many); the sign names (built: the cache starts empty); the
+    # search entries; the pages carrying the code; the medical disclaimer
+    with django_assert_max_num_queries(8):
+        response = client.get("/search/", {"q": "C34.90"})
+    assertNotContains(response, 'id="coded-with"')
+    assertNotContains(response, "Lambert-Eaton")
 
 
 def test_searching_lems_own_code_still_finds_it_as_a_match(client, demo):

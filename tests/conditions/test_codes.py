@@ -11,13 +11,14 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from django.urls import reverse, set_script_prefix
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from conditions.codes import format as code_format
 from conditions.codes import reads, release
-from conditions.models import Code, ConditionCode
+from conditions.models import Code, Condition, ConditionCode
 
 I10, I9 = code_format.ICD10CM, code_format.ICD9CM
 
@@ -451,3 +452,18 @@ def test_every_loaded_code_is_unique_and_canonical(db):
     sample = Code.objects.filter(kind__in=["category", "subcategory", "code"]).order_by("?")[:2000]
     for code in sample:
         assert code_format.normalise(code.system, code.code) == code.code
+
+
+@pytest.mark.parametrize("value", ["G70.80", "E08-E13", "358.30", "0", "A B%", "ü"])
+@pytest.mark.parametrize("prefix", ["/", "/sub/"])
+def test_code_and_condition_page_addresses_are_the_ones_the_urlconf_reverses(value, prefix):
+    set_script_prefix(prefix)
+    try:
+        for system in ["icd-10-cm", "icd-9-cm", "orpha"]:
+            assert Code(system=system, code=value).get_absolute_url() == reverse(
+                "conditions:code-detail", args=[system, value]
+            )
+        slug = re.sub(r"[^-\w]", "-", value, flags=re.ASCII)
+        assert Condition(slug=slug).get_absolute_url() == reverse("conditions:detail", args=[slug])
+    finally:
+        set_script_prefix("/")

@@ -1,10 +1,15 @@
+import html
 import re
 import time
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.html import strip_tags
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conditions.markdown import MAX_LENGTH, render
+from conditions.templatetags.conditions_extras import html_text
 
 XSS = [
     "<script>alert(1)</script>",
@@ -80,3 +85,13 @@ def test_a_condition_section_over_the_length_limit_is_refused(make_condition):
     with pytest.raises(ValidationError) as refused:
         condition.full_clean()
     assert refused.value.message_dict["symptoms"] == ["This text is too long: at most 50,000 characters."]
+
+
+PIECES = [*"ab <>&\"'*_[]()`#\n-!:/=;", "http://x.org", "&lt;", "<b>", "-->", "<!--", '[a](/b "t>i")']
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+def test_plain_words_of_rendered_markdown_are_what_html_parsing_finds(text):
+    rendered = render(text)
+    assert html_text(rendered) == html.unescape(strip_tags(rendered)).strip()

@@ -1,9 +1,12 @@
+import datetime
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pytest_django.asserts import assertContains
 
 from conditions import search
-from conditions.models import ConditionSymptom, Symptom, Synonym
+from conditions.models import Condition, ConditionSymptom, Symptom, Synonym
 
 
 @pytest.fixture
@@ -70,6 +73,22 @@ def test_symptom_match_says_which_symptom(client, catalogue):
 
 def test_drafts_are_never_found(client, catalogue):
     assert "Hidden draft Lambrix" not in [n for n, _ in names(client, "lambrix")]
+
+
+def test_a_page_unpublished_by_a_bulk_write_is_not_listed_from_its_stale_entry(client, catalogue):
+    Condition.objects.filter(pk=catalogue["other"].pk).update(status="draft")  # no signal: its entry stays
+    assert "Lambrix syndrome" not in [n for n, _ in names(client, "lambrix syndrome")]
+    suggestions = client.get("/search/suggest/", {"q": "lambrix syndrome"}).json()["suggestions"]
+    assert "Lambrix syndrome" not in [s["name"] for s in suggestions]
+    assert "Lambrix-Eaton myasthenic syndrome (LXMS)" in [s["name"] for s in suggestions]
+
+
+def test_a_result_says_when_its_page_was_reviewed_or_that_it_is_a_catalogue_entry(client, catalogue):
+    Condition.objects.filter(pk=catalogue["lems"].pk).update(last_reviewed_on=datetime.date(2026, 3, 7))
+    Condition.objects.filter(pk=catalogue["other"].pk).update(origin="catalogue")
+    response = client.get("/search/", {"q": "lambrix"})
+    assertContains(response, "Matched name · reviewed 7 Mar 2026")
+    assertContains(response, "Matched name · catalogue entry, not yet reviewed")
 
 
 def test_renamed_condition_is_found_by_its_new_name(client, catalogue):
