@@ -596,9 +596,12 @@ def _ranked(wanted, texts, allowed):
             # Pages are read only for the conditions tied with the last one listed, or better.
             "cutoff AS (SELECT signs, weight FROM totals ORDER BY signs DESC, weight DESC "
             f"LIMIT 1 OFFSET {MAX_RESULTS - 1}), "
+            # A page's columns by one lookup each, never a join: for the 1,700 conditions tied with
+            # the fiftieth ("marfn syndrome" tries "syndrome" as a sign) PostgreSQL hashed all 47,000 pages.
             "top AS (SELECT t.condition_id, t.signs, t.weight, ROW_NUMBER() OVER (ORDER BY t.signs DESC, "
-            f"t.weight DESC, {REVIEWED_FIRST}, t.specificity DESC, c.name, c.id) AS place "
-            "FROM totals t JOIN conditions_condition c ON c.id = t.condition_id "
+            f"t.weight DESC, (SELECT {REVIEWED_FIRST} FROM conditions_condition c WHERE c.id = t.condition_id), "
+            "t.specificity DESC, (SELECT c.name FROM conditions_condition c WHERE c.id = t.condition_id), "
+            "t.condition_id) AS place FROM totals t "
             "WHERE NOT EXISTS (SELECT 1 FROM cutoff) OR t.signs > (SELECT signs FROM cutoff) "
             "OR (t.signs = (SELECT signs FROM cutoff) AND t.weight >= (SELECT weight FROM cutoff)) "
             f"ORDER BY place LIMIT {MAX_RESULTS}) "
