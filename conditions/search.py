@@ -540,8 +540,8 @@ def _ranked(wanted, texts, allowed):
     the page's text, frequency rank, weight, specificity). A sign's weight is its frequency's times
     its closeness, in whole numbers so that sums and ties are exact and alike on both databases.
     Ties go to reviewed pages, then demo or editorial pages, then the more specific signs, then
-    the name. Only published pages count: the few that are not are read once, by their status,
-    as a probe per condition into the search entries cost 14 ms of "weakness" (14,000 conditions)."""
+    the name. Only published pages count: the few that are not are read once, by their status
+    (looking up each condition's search entry took 14 ms of "weakness", 14,000 conditions)."""
     from .models import Status
 
     frequency = " ".join(f"WHEN {rank} THEN {round(weight * 100)}" for rank, weight in FREQUENCY_WEIGHT.items())
