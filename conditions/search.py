@@ -365,28 +365,30 @@ def _candidates(stems):
     """Rows (id, names, codes, terms) with every word in the codes or terms, shortest names first,
     then reviewed and demo pages, then by name. The order is plain on purpose: a rank function
     over thousands of rows ("syndrome") is what made common words slow, and the tiers of _rank()
-    order what matters. The pages are read for the 200 rows kept, not for every match."""
+    order what matters. Only the id and the names' length of every match are sorted; the names,
+    codes and terms are read for the 200 rows kept, not for every match."""
     stems = list(dict.fromkeys(filter(None, (re.sub(r"\W", "", s) for s in stems))))  # each once
     if not stems:
         return []
     if connection.vendor == "postgresql":
         matches = (
-            "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_searchentry e "
+            "SELECT e.condition_id, length(e.names) AS size FROM conditions_searchentry e "
             f"WHERE {VECTOR_SQL} @@ to_tsquery('simple', %s)"
         )
         query = _tsquery(stems)
     else:
         matches = (
-            "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_search_fts "
+            "SELECT e.condition_id, length(e.names) AS size FROM conditions_search_fts "
             "JOIN conditions_searchentry e ON e.condition_id = conditions_search_fts.rowid "
             "WHERE conditions_search_fts MATCH %s"
         )
         query = _fts5_query(stems)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH hits AS ({matches} ORDER BY length(e.names), e.condition_id LIMIT 200) "
-            "SELECT h.condition_id, h.names, h.codes, h.terms FROM hits h JOIN conditions_condition c "
-            f"ON c.id = h.condition_id ORDER BY length(h.names), {REVIEWED_FIRST}, c.name, c.id",
+            f"WITH hits AS ({matches} ORDER BY size, e.condition_id LIMIT 200) "
+            "SELECT e.condition_id, e.names, e.codes, e.terms FROM hits h "
+            "JOIN conditions_searchentry e ON e.condition_id = h.condition_id "
+            f"JOIN conditions_condition c ON c.id = h.condition_id ORDER BY h.size, {REVIEWED_FIRST}, c.name, c.id",
             [query],
         )
         return cursor.fetchall()
@@ -541,50 +543,74 @@ def _ranked(wanted, texts, allowed):
     the page's text, frequency rank, weight, specificity). A sign's weight is its frequency's times
     its closeness, in whole numbers so that sums and ties are exact and alike on both databases.
     Ties go to reviewed pages, then demo or editorial pages, then the more specific signs, then
-    the name."""
+    the name. Only published pages count: the few that are not are read once, by their status
+    (looking up each condition's search entry took 14 ms of "weakness", 14,000 conditions)."""
+    from .models import Status
+
     frequency = " ".join(f"WHEN {rank} THEN {round(weight * 100)}" for rank, weight in FREQUENCY_WEIGHT.items())
-    tables, parts, params = [], [], []
+    link_weight = f"w.closeness * CASE cs.frequency_rank {frequency} ELSE {round(UNKNOWN_WEIGHT * 100)} END"
+    tables, parts, matched, params = [], [], [], []
     if wanted:
         tables.append(f"wanted (symptom_id, phrase, closeness) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(wanted))})")
         params += [value for row in wanted for value in row]
         parts.append(
-            "SELECT cs.condition_id, w.phrase, cs.symptom_id, cs.frequency_rank, "
-            f"w.closeness * CASE cs.frequency_rank {frequency} ELSE {round(UNKNOWN_WEIGHT * 100)} END AS weight, "
-            "ROUND(s.specificity * 1000) AS specificity FROM wanted w "
-            "JOIN conditions_conditionsymptom cs ON cs.symptom_id = w.symptom_id "
+            f"SELECT cs.condition_id, w.phrase, {link_weight} AS weight, ROUND(s.specificity * 1000) AS specificity "
+            "FROM wanted w JOIN conditions_conditionsymptom cs ON cs.symptom_id = w.symptom_id "
             "JOIN conditions_symptom s ON s.id = cs.symptom_id"
             + (f" WHERE cs.condition_id IN ({', '.join(['%s'] * len(allowed))})" if allowed else "")
+        )
+        # The signs of the fifty, read again by condition: cheaper than keeping every row read.
+        matched.append(
+            f"SELECT NULL, cs.condition_id, NULL, NULL, w.phrase, cs.symptom_id, cs.frequency_rank, {link_weight}, "
+            "ROUND(s.specificity * 1000) FROM top t "
+            "JOIN conditions_conditionsymptom cs ON cs.condition_id = t.condition_id "
+            "JOIN wanted w ON w.symptom_id = cs.symptom_id JOIN conditions_symptom s ON s.id = cs.symptom_id"
         )
     if texts:
         tables.append(f"texts (condition_id, phrase) AS (VALUES {', '.join(['(%s, %s)'] * len(texts))})")
         params += [value for row in texts for value in row]
-        parts.append(
-            "SELECT condition_id, phrase, NULL AS symptom_id, NULL AS frequency_rank, "
-            f"{round(TEXT_WEIGHT * 10_000)} AS weight, 0 AS specificity FROM texts"
+        text_weight = round(TEXT_WEIGHT * 10_000)
+        parts.append(f"SELECT condition_id, phrase, {text_weight} AS weight, 0 AS specificity FROM texts")
+        matched.append(
+            f"SELECT NULL, condition_id, NULL, NULL, phrase, NULL, NULL, {text_weight}, 0 FROM texts "
+            "WHERE condition_id IN (SELECT condition_id FROM top)"
         )
     if wanted and allowed:  # after the tables: the parameters follow the text of the query
         params += list(allowed)
+    unpublished = [status for status in Status.values if status != Status.PUBLISHED]
+    params += unpublished
+    statuses = ", ".join(["%s"] * len(unpublished))
+    published = f"condition_id NOT IN (SELECT id FROM conditions_condition WHERE status IN ({statuses}))"
+    if len({row[1] for row in wanted} | {row[1] for row in texts}) == 1:
+        # One phrase ("weakness", 24,000 rows): a condition's best sign is its weight, in one pass.
+        totals = (
+            "SELECT condition_id, 1 AS signs, MAX(weight) AS weight, MAX(specificity) AS specificity "
+            f"FROM found WHERE {published} GROUP BY condition_id"
+        )
+    else:
+        totals = (
+            "SELECT condition_id, COUNT(*) AS signs, SUM(weight) AS weight, SUM(specificity) AS specificity "
+            "FROM (SELECT condition_id, phrase, MAX(weight) AS weight, MAX(specificity) AS specificity "
+            f"FROM found GROUP BY condition_id, phrase) phrases WHERE {published} GROUP BY condition_id"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH {', '.join(tables)}, found AS ({' UNION ALL '.join(parts)}), "
-            "phrases AS (SELECT condition_id, phrase, MAX(weight) AS weight, MAX(specificity) AS specificity "
-            "FROM found GROUP BY condition_id, phrase), "
-            "totals AS (SELECT p.condition_id, COUNT(*) AS signs, SUM(p.weight) AS weight, "
-            "SUM(p.specificity) AS specificity FROM phrases p "
-            "JOIN conditions_searchentry e ON e.condition_id = p.condition_id GROUP BY p.condition_id), "
+            f"WITH {', '.join(tables)}, found AS ({' UNION ALL '.join(parts)}), totals AS ({totals}), "
             # Pages are read only for the conditions tied with the last one listed, or better.
             "cutoff AS (SELECT signs, weight FROM totals ORDER BY signs DESC, weight DESC "
             f"LIMIT 1 OFFSET {MAX_RESULTS - 1}), "
+            # A page's columns by one lookup each, never a join: for the 1,700 conditions tied with
+            # the fiftieth ("marfn syndrome" tries "syndrome" as a sign) PostgreSQL hashed all 47,000 pages.
             "top AS (SELECT t.condition_id, t.signs, t.weight, ROW_NUMBER() OVER (ORDER BY t.signs DESC, "
-            f"t.weight DESC, {REVIEWED_FIRST}, t.specificity DESC, c.name, c.id) AS place "
-            "FROM totals t JOIN conditions_condition c ON c.id = t.condition_id "
+            f"t.weight DESC, (SELECT {REVIEWED_FIRST} FROM conditions_condition c WHERE c.id = t.condition_id), "
+            "t.specificity DESC, (SELECT c.name FROM conditions_condition c WHERE c.id = t.condition_id), "
+            "t.condition_id) AS place FROM totals t "
             "WHERE NOT EXISTS (SELECT 1 FROM cutoff) OR t.signs > (SELECT signs FROM cutoff) "
             "OR (t.signs = (SELECT signs FROM cutoff) AND t.weight >= (SELECT weight FROM cutoff)) "
             f"ORDER BY place LIMIT {MAX_RESULTS}) "
             # The fifty conditions, then the signs they matched.
             "SELECT place, condition_id, signs, weight, NULL, NULL, NULL, NULL, NULL FROM top UNION ALL "
-            "SELECT NULL, condition_id, NULL, NULL, phrase, symptom_id, frequency_rank, weight, specificity "
-            "FROM found WHERE condition_id IN (SELECT condition_id FROM top)",
+            + " UNION ALL ".join(matched),
             params,
         )
         return cursor.fetchall()

@@ -260,6 +260,20 @@ def test_equal_matches_list_reviewed_and_demo_pages_first_then_by_name(client, c
     assert ours == ["Zz editorial", "Zz catalogue a", "Zz catalogue b"]
 
 
+@pytest.mark.parametrize("query", ["tired", "tired, constipation"])
+def test_a_page_taken_back_into_review_is_not_found_by_its_signs(client, catalogue, query):
+    found = results(client, query)
+    assert len(found) == 50  # a page full
+    first = next(name for name, reason in found if TEXT not in reason)  # by its recorded signs
+    condition = Condition.objects.get(name=first)
+    condition.status = "in_review"
+    condition.save()
+    # Not listed, and its place goes to the next page found: the page is still full.
+    now = [name for name, _ in results(client, query)]
+    assert now[:49] == [name for name, _ in found if name != first]
+    assert len(now) == 50
+
+
 @pytest.mark.parametrize(
     "query",
     [
