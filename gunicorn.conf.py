@@ -9,8 +9,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
 # Recycle workers now and then, bounding any slow leak; not too often, since a new worker warms up
-# again (templates, the search dictionaries: its first search took 0.21 s, its first condition page 0.05 s). At 2,000 a
-# busy worker restarted every few seconds, about 0.1 ms of every search request.
+# again (templates, the search dictionaries: its first search took 0.21 s, its first condition page
+# 0.05 s). At 2,000 a busy worker restarted every few seconds, about 0.1 ms of every search request.
 max_requests = 20000
 max_requests_jitter = 2000
 preload_app = True
