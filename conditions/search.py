@@ -364,28 +364,30 @@ def _candidates(stems):
     """Rows (id, names, codes, terms) with every word in the codes or terms, shortest names first,
     then reviewed and demo pages, then by name. The order is plain on purpose: a rank function
     over thousands of rows ("syndrome") is what made common words slow, and the tiers of _rank()
-    order what matters. The pages are read for the 200 rows kept, not for every match."""
+    order what matters. Only the id and the names' length of every match go through the sort;
+    the names, codes and terms, and the pages, are read for the 200 rows kept."""
     stems = list(dict.fromkeys(filter(None, (re.sub(r"\W", "", s) for s in stems))))  # each once
     if not stems:
         return []
     if connection.vendor == "postgresql":
         matches = (
-            "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_searchentry e "
+            "SELECT e.condition_id, length(e.names) AS size FROM conditions_searchentry e "
             f"WHERE {VECTOR_SQL} @@ to_tsquery('simple', %s)"
         )
         query = _tsquery(stems)
     else:
         matches = (
-            "SELECT e.condition_id, e.names, e.codes, e.terms FROM conditions_search_fts "
+            "SELECT e.condition_id, length(e.names) AS size FROM conditions_search_fts "
             "JOIN conditions_searchentry e ON e.condition_id = conditions_search_fts.rowid "
             "WHERE conditions_search_fts MATCH %s"
         )
         query = _fts5_query(stems)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH hits AS ({matches} ORDER BY length(e.names), e.condition_id LIMIT 200) "
-            "SELECT h.condition_id, h.names, h.codes, h.terms FROM hits h JOIN conditions_condition c "
-            f"ON c.id = h.condition_id ORDER BY length(h.names), {REVIEWED_FIRST}, c.name, c.id",
+            f"WITH hits AS ({matches} ORDER BY size, e.condition_id LIMIT 200) "
+            "SELECT e.condition_id, e.names, e.codes, e.terms FROM hits h "
+            "JOIN conditions_searchentry e ON e.condition_id = h.condition_id "
+            f"JOIN conditions_condition c ON c.id = h.condition_id ORDER BY h.size, {REVIEWED_FIRST}, c.name, c.id",
             [query],
         )
         return cursor.fetchall()
