@@ -365,8 +365,8 @@ def _candidates(stems):
     """Rows (id, names, codes, terms) with every word in the codes or terms, shortest names first,
     then reviewed and demo pages, then by name. The order is plain on purpose: a rank function
     over thousands of rows ("syndrome") is what made common words slow, and the tiers of _rank()
-    order what matters. Only the id and the names' length of every match are sorted; the names,
-    codes and terms are read for the 200 rows kept, not for every match."""
+    order what matters. Only the id and the names' length of every match go through the sort;
+    the names, codes and terms, and the pages, are read for the 200 rows kept."""
     stems = list(dict.fromkeys(filter(None, (re.sub(r"\W", "", s) for s in stems))))  # each once
     if not stems:
         return []

@@ -51,6 +51,30 @@ def test_prefix_of_a_word_matches(client, catalogue):
     assert "Lambrix-Eaton myasthenic syndrome" in [n for n, _ in names(client, "lambri eato")]
 
 
+def test_a_word_in_more_names_than_are_ranked_lists_the_shortest_reviewed_pages_first(client, make_condition):
+    """Only the 200 shortest names with the word are ranked: the shortest come first however many
+    longer names have it, and at equal length a reviewed page before catalogue entries."""
+    longer = Condition.objects.bulk_create(
+        Condition(
+            name=f"Quokkoid syndrome, late onset {n:03}", slug=f"late-{n}", origin="catalogue", status="published"
+        )
+        for n in range(210)
+    )
+    search.refresh(condition.pk for condition in longer)  # bulk_create sends no signals
+    make_condition(name="Quokkoid syndrome 2", slug="two", origin="catalogue")
+    make_condition(name="Quokkoid syndrome 1", slug="one", origin="catalogue")
+    reviewed = make_condition(name="Quokkoid syndrome 9", slug="nine", origin="catalogue")
+    Condition.objects.filter(pk=reviewed.pk).update(last_reviewed_on=datetime.date(2026, 1, 5))  # signed off
+    found = names(client, "quokkoid")
+    assert found[:4] == [
+        ("Quokkoid syndrome 9", "name"),
+        ("Quokkoid syndrome 1", "name"),
+        ("Quokkoid syndrome 2", "name"),
+        ("Quokkoid syndrome, late onset 000", "name"),
+    ]
+    assert len(found) == search.MAX_RESULTS
+
+
 def test_typo_is_forgiven(client, catalogue):
     hits = names(client, "lambrxi eaton")
     assert hits[0][0] == "Lambrix-Eaton myasthenic syndrome"
