@@ -243,3 +243,18 @@ def test_full_text_indexes_take_new_entries_at_once(db):
             ("conditions_code_title_fts", ["fastupdate=off"]),
             ("conditions_searchentry_fts", ["fastupdate=off"]),
         ]
+
+
+@pytest.mark.postgres
+def test_a_common_word_is_searched_in_one_process(db):
+    """No parallel worker for the search entries (migration 0018): a common word's scan was split
+    across one, which cost more than it saved and waited for a core under load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL parallel_setup_cost = 0")  # the planner's cheapest parallel plan, if allowed
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0")
+        cursor.execute("SET LOCAL min_parallel_table_scan_size = 0")
+        cursor.execute("EXPLAIN SELECT condition_id, length(names) FROM conditions_searchentry")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Gather" not in plan
