@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "diseasemaps.middleware.ContentSecurityPolicy",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who saved each version, inlines too
     "diseasemaps.middleware.permissions_policy",
     "axes.middleware.AxesMiddleware",  # a locked-out log-in answers 429 (community.views.login_locked_out)

@@ -243,6 +243,42 @@ def assert_security_headers(response, url):
     assert int(strict.split("=")[1].split(";")[0]) >= 31536000, url
 
 
+def test_a_changed_policy_is_sent_at_once(client, settings, demo):
+    """The policy is built once per process (diseasemaps.middleware.ContentSecurityPolicy), and
+    built again when the setting changes."""
+    assert _policy(_get(client, "/accounts/login/"))["img-src"] == ["'self'", "data:"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'"]}}
+    assert _policy(_get(client, "/accounts/login/"))["img-src"] == ["'self'"]
+
+
+def test_a_view_s_own_policy_and_a_nonce_still_reach_the_header(rf, settings):
+    """django-csp's decorators and its nonce take its own path, and get what they ask for."""
+    from csp.constants import NONCE, SELF
+    from csp.decorators import csp_exempt, csp_update
+    from django.http import HttpResponse
+
+    from diseasemaps.middleware import ContentSecurityPolicy
+
+    @csp_update({"img-src": ["https://images.example"]})
+    def with_images(request):
+        return HttpResponse()
+
+    def with_nonce(request):
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+    def run(view):
+        return ContentSecurityPolicy(view)(rf.get("/"))
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": [SELF, NONCE], "img-src": [SELF]}}
+    assert "https://images.example" in _policy(run(with_images))["img-src"]
+    assert "'self'" in _policy(run(with_images))["img-src"]
+    nonce_response = run(with_nonce)
+    nonce = nonce_response.content.decode().split("'")[1]
+    assert f"'nonce-{nonce}'" in _policy(nonce_response)["script-src"]
+    assert "Content-Security-Policy" not in run(csp_exempt()(lambda request: HttpResponse()))
+    assert _policy(run(lambda request: HttpResponse()))["script-src"] == ["'self'"]
+
+
 @pytest.fixture
 def production_https():
     """These tests read the settings the test process loaded: production's, unless DEBUG is set."""
