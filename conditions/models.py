@@ -22,6 +22,28 @@ from .markdown import MAX_LENGTH, TOO_LONG, normalise_newlines, render
 from .validators import no_bidi_controls
 
 
+def from_sql(model, sql, params, using="default"):
+    """Instances of `model` from plain SQL, as `model.objects.raw(sql, params)` makes them (a
+    column that is not one of its fields becomes an attribute), without raw()'s set-up for every
+    query: 0.03 ms each, and a search page runs two. For columns the database driver returns as
+    Python values already (text, numbers, dates): no field's converters are applied."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    # Model.from_db() takes a subset of the fields in the model's own order.
+    fields = [field.attname for field in model._meta.concrete_fields if field.attname in columns]
+    places = [columns.index(name) for name in fields]
+    extra = [(place, name) for place, name in enumerate(columns) if name not in fields]
+    instances = []
+    for row in rows:
+        instance = model.from_db(using, fields, [row[place] for place in places])
+        for place, name in extra:
+            setattr(instance, name, row[place])
+        instances.append(instance)
+    return instances
+
+
 def fingerprint(*values):
     """A short digest of the values a person was shown, for optimistic concurrency checks."""
     return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:32]
@@ -184,12 +206,12 @@ class ConditionQuerySet(models.QuerySet):
             return []
         postgresql = connections[self.db].vendor == "postgresql"
         summary = "rendered ->> 'summary'" if postgresql else "json_extract(rendered, '$.summary')"
-        return list(
-            self.raw(
-                f"SELECT id, name, slug, acronym, origin, last_reviewed_on, status, {summary} AS summary_html "
-                f"FROM {self.model._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(ids))})",
-                ids,
-            )
+        return from_sql(
+            self.model,
+            f"SELECT id, name, slug, acronym, origin, last_reviewed_on, status, {summary} AS summary_html "
+            f"FROM {self.model._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
+            using=self.db,
         )
 
     def indexable(self):

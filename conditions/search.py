@@ -746,7 +746,7 @@ def search_codes(query, limit=8):
     by system and code, alike on both databases; one query. A word found in tens of thousands of
     titles ("unspecified") reads at most MAX_CODE_CANDIDATES of them, in code set order: ranking
     every match (SQLite's bm25 over 7,000 titles for "type") took 40-300 ms."""
-    from .models import Code
+    from .models import Code, from_sql
 
     words = [re.sub(r"\W", "", w) for w in tokens(query)[:8]]
     words = [w for w in words if len(w) > 2 and w not in STOPWORDS]
@@ -769,6 +769,5 @@ def search_codes(query, limit=8):
             "ORDER BY c.system DESC, c.is_billable DESC, length(c.title), c.code LIMIT %s"
         )
         match = " ".join(f'"{w}"*' for w in words)
-    return list(
-        Code.objects.raw(f"SELECT * FROM ({best}) best ORDER BY system DESC, code", [match, MAX_CODE_CANDIDATES, limit])
-    )
+    ordered = f"SELECT * FROM ({best}) best ORDER BY system DESC, code"
+    return from_sql(Code, ordered, [match, MAX_CODE_CANDIDATES, limit])
