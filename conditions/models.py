@@ -29,12 +29,9 @@ def from_sql(model, sql, params, using="default"):
     Python values already (text, numbers, dates): no field's converters are applied."""
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
-        columns = [column[0] for column in cursor.description]
+        columns = tuple(column[0] for column in cursor.description)
         rows = cursor.fetchall()
-    # Model.from_db() takes a subset of the fields in the model's own order.
-    fields = [field.attname for field in model._meta.concrete_fields if field.attname in columns]
-    places = [columns.index(name) for name in fields]
-    extra = [(place, name) for place, name in enumerate(columns) if name not in fields]
+    fields, places, extra = _columns_read(model, columns)
     instances = []
     for row in rows:
         instance = model.from_db(using, fields, [row[place] for place in places])
@@ -42,6 +39,15 @@ def from_sql(model, sql, params, using="default"):
             setattr(instance, name, row[place])
         instances.append(instance)
     return instances
+
+
+@functools.lru_cache(maxsize=32)
+def _columns_read(model, columns):
+    """from_sql()'s plan for these columns: (the model's fields among them, in the model's own order
+    as Model.from_db() takes them; their places in a row; (place, name) of the other columns)."""
+    fields = [field.attname for field in model._meta.concrete_fields if field.attname in columns]
+    places = [columns.index(name) for name in fields]
+    return fields, places, [(place, name) for place, name in enumerate(columns) if name not in fields]
 
 
 def fingerprint(*values):
