@@ -19,15 +19,17 @@ def pytest_collection_modifyitems(items):
     """Browser tests last: they are the slowest, and the rest fail faster without them. Under
     pytest-xdist (`./dev test` runs two workers) they come first instead, so that one worker starts
     on them while the other runs the rest (see pytest_xdist_make_scheduler).
-    Tests marked `postgres` are skipped on SQLite (CI deselects them there: see .ci/run)."""
+    Tests marked `postgres` are skipped on SQLite, and those marked `sqlite` on PostgreSQL (CI
+    deselects them instead: see .ci/run)."""
     parallel = "PYTEST_XDIST_WORKER" in os.environ
     items.sort(key=lambda item: ("tests/browser/" in item.nodeid) != parallel)
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        needs_postgres = [item for item in items if item.get_closest_marker("postgres")]
-        if needs_postgres and os.environ.get("CI"):  # CI never passes a test over: it deselects them
-            raise pytest.UsageError('PostgreSQL-only tests selected on SQLite: add -m "not postgres"')
-        for item in needs_postgres:
-            item.add_marker(pytest.mark.skip(reason="needs a PostgreSQL DATABASE_URL"))
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    other = ("sqlite", "SQLite") if on_postgres else ("postgres", "PostgreSQL")
+    needs_other = [item for item in items if item.get_closest_marker(other[0])]
+    if needs_other and os.environ.get("CI"):  # CI never passes a test over: it deselects them
+        raise pytest.UsageError(f'{other[1]}-only tests selected: add -m "not {other[0]}"')
+    for item in needs_other:
+        item.add_marker(pytest.mark.skip(reason=f"needs {other[1]}"))
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from conditions import search
 from conditions.catalogue import hpo, opendata
 from conditions.catalogue.importer import import_catalogue
 from conditions.models import (
@@ -35,8 +36,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         only = {n.strip() for n in only.split(",")} if only else None
         result = import_catalogue(limit=limit, only=only, dry_run=dry_run)  # refreshes what it changed (derived.py)
-        if not dry_run and connection.vendor == "postgresql":
-            analyze_filled_tables()
+        if not dry_run:
+            search.merge_full_text_segments()
+            if connection.vendor == "postgresql":
+                analyze_filled_tables()
         if verbosity:
             verb = "Would import" if dry_run else "Imported"
             self.stdout.write(

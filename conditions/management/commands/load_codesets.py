@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from conditions import search
 from conditions.codes import loader
 from conditions.codes.format import label
 from conditions.codes.release import GEMS_RELEASE
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Would load up to {len(gems)} GEMs mappings ({GEMS_RELEASE}).")
             return
         loaded = loader.load(sets, gems)
+        search.merge_full_text_segments()
         if not verbosity:
             return
         for system, rows in sets.items():

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from conditions import derived
+from conditions import derived, search
 from conditions.models import Condition, SearchEntry
 
 
@@ -22,5 +22,6 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             derived.refresh()
+            search.merge_full_text_segments()
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {SearchEntry.objects.count()} conditions."))
