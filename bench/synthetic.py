@@ -107,6 +107,7 @@ def build():
             search.refresh(new_ids[start : start + 5000])
         derived.count_signs()
         derived.refresh([])  # announces the change: every cached page is retired
+        search.merge_full_text_segments()  # as after rebuild_derived (SQLite)
     refreshed = time.perf_counter()
     with connection.cursor() as cursor:
         # Statistics for the planner, and on PostgreSQL the visibility map its index-only scans need
