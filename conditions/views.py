@@ -148,11 +148,7 @@ def search(request):
         coded_with = reads.coded_with(code_hits, linked)
         found = condition_search.search(query)
         hits = _code_carriers(code_hits, linked) + found
-        conditions = {
-            condition.pk: condition
-            for condition in Condition.objects.for_search_results({hit.condition_id for hit in hits})
-            if condition.status == Status.PUBLISHED
-        }
+        conditions = Condition.objects.for_search_results({hit.condition_id for hit in hits})
         seen = set()
         for hit in hits:
             if hit.condition_id in conditions and hit.condition_id not in seen:
@@ -211,11 +207,7 @@ def suggest(request):
     """Autocomplete for the search box (JSON); the search page itself needs no JavaScript."""
     query = request.GET.get("q", "").strip()[:100]
     hits = condition_search.search(query, limit=8) if len(query) >= 2 else []
-    names = {
-        condition.pk: condition
-        for condition in Condition.objects.for_search_results(hit.condition_id for hit in hits)
-        if condition.status == Status.PUBLISHED
-    }
+    names = Condition.objects.for_search_results(hit.condition_id for hit in hits)
     suggestions = [
         {"name": names[h.condition_id].title, "url": names[h.condition_id].get_absolute_url(), "reason": h.reason}
         for h in hits

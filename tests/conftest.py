@@ -24,12 +24,12 @@ def pytest_collection_modifyitems(items):
     parallel = "PYTEST_XDIST_WORKER" in os.environ
     items.sort(key=lambda item: ("tests/browser/" in item.nodeid) != parallel)
     on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-    other = ("sqlite", "SQLite") if on_postgres else ("postgres", "PostgreSQL")
-    needs_other = [item for item in items if item.get_closest_marker(other[0])]
+    marker, database = ("sqlite", "SQLite") if on_postgres else ("postgres", "PostgreSQL")  # the other one's
+    needs_other = [item for item in items if item.get_closest_marker(marker)]
     if needs_other and os.environ.get("CI"):  # CI never passes a test over: it deselects them
-        raise pytest.UsageError(f'{other[1]}-only tests selected: add -m "not {other[0]}"')
+        raise pytest.UsageError(f'{database}-only tests selected: add -m "not {marker}"')
     for item in needs_other:
-        item.add_marker(pytest.mark.skip(reason=f"needs {other[1]}"))
+        item.add_marker(pytest.mark.skip(reason=f"needs {database}"))
 
 
 def pytest_xdist_make_scheduler(config, log):
